@@ -1,0 +1,271 @@
+"""The ``trialkg`` command line: one command per pipeline stage.
+
+Exit codes: 0 ok; 1 done, but some records were quarantined or do not conform;
+2 bad usage or unreadable input; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from . import __version__
+from .errors import KGError, QueryError, UnreadableInputError
+from .rdf import DEFAULT_BASE
+from .store import DEFAULT_STORE, Store
+
+EXIT_OK, EXIT_NONCONFORMANT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+QUERIES = Path(__file__).parent / "queries"
+EXAMPLES = Path(__file__).parent / "examples"
+
+store_option = click.option("--store", "store_path", default=DEFAULT_STORE, show_default=True,
+                            type=click.Path(file_okay=False), help="Store directory.")
+
+
+class _Group(click.Group):
+    """Turns trialkg's own errors into one clear line and the documented exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UnreadableInputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except KGError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except BrokenPipeError:  # output piped into `head` and the like
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # the one place an unexpected error becomes exit code 3
+            logging.getLogger(__name__).debug("internal error", exc_info=True)
+            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="trialkg")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def main(verbose: bool) -> None:
+    """trialkg: clinical-trial registry records as a linked-data knowledge graph."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path())
+@store_option
+@click.option("--format", "fmt", default=None, help="Input format (detected from the content by default).")
+@click.option("--base-iri", default=DEFAULT_BASE, show_default=True, help="Base under which IRIs are minted.")
+@click.option("--strict", is_flag=True, help="Stop at the first record that cannot be loaded.")
+def build(inputs: tuple[str, ...], store_path: str, fmt: str | None, base_iri: str, strict: bool) -> None:
+    """Read registry records, map, validate and load them into the store.
+
+    With no INPUT, the bundled example records (the two seed pages) are built.
+    """
+    from .pipeline import build as run_build
+    from .readers import iter_sources
+
+    if fmt:
+        from .readers import reader_for
+        reader_for(fmt)
+    sources = list(inputs) or [str(EXAMPLES)]
+    total = sum(1 for _ in iter_sources(sources)) if sys.stderr.isatty() else 0
+    store = Store(store_path)
+    try:
+        if total:
+            with click.progressbar(length=total, label="building", file=sys.stderr) as bar:
+                seen: set[str] = set()
+
+                def tick(raw):
+                    if raw.source_file not in seen:
+                        seen.add(raw.source_file)
+                        bar.update(1)
+                report = run_build(sources, store, fmt, base_iri, strict, tick)
+        else:
+            report = run_build(sources, store, fmt, base_iri, strict)
+        trials = _scalar(store, "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tkg:ClinicalTrial }")
+    finally:
+        store.close()
+    click.echo(f"build: {report.summary()}; {trials} trials in the store, {report.quarantined} quarantined "
+               f"(store {store_path})")
+    if report.quarantined:
+        sys.exit(EXIT_NONCONFORMANT)
+
+
+def _scalar(store: Store, sparql: str) -> int:
+    for row in store.query(sparql):
+        return int(row[0].value)
+    return 0
+
+
+def _bundled_query(name: str) -> str:
+    path = QUERIES / f"{name}.rq"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in QUERIES.glob("*.rq")))
+        raise QueryError(f"no bundled query named {name!r}; known: {known}")
+    return path.read_text(encoding="utf-8")
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("-e", "--expression", help="SPARQL query text.")
+@click.option("--name", help="A bundled query (see `trialkg query --list`).")
+@click.option("--list", "list_queries", is_flag=True, help="List the bundled queries.")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+def query(file: str | None, expression: str | None, name: str | None, list_queries: bool, store_path: str,
+          fmt: str) -> None:
+    """Run a SPARQL query; the default graph is the union of all graphs, ontology included."""
+    if list_queries:
+        for path in sorted(QUERIES.glob("*.rq")):
+            first = path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+            click.echo(f"{path.stem}\t{first}")
+        return
+    given = [x for x in (file, expression, name) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of FILE, -e SPARQL or --name NAME")
+    sparql = Path(file).read_text(encoding="utf-8") if file else expression or _bundled_query(name)
+    store = Store(store_path, read_only=True)
+    start = time.perf_counter()
+    result = store.query(sparql)
+    rows = _emit(result, fmt)
+    click.echo(f"query: {rows} rows in {time.perf_counter() - start:.3f} s", err=True)
+
+
+def _emit(result, fmt: str) -> int:
+    """Print a query result; return the number of rows."""
+    if isinstance(result, bool):
+        if fmt == "json":
+            click.echo(json.dumps({"head": {}, "boolean": result}))
+        else:
+            click.echo("true" if result else "false")
+        return 1
+    if isinstance(result, ox.QueryTriples):
+        buffer = io.BytesIO()
+        ox.serialize(result, buffer, format=ox.RdfFormat.N_TRIPLES)
+        text = buffer.getvalue().decode()
+        click.echo(text, nl=False)
+        return text.count("\n")
+    names = [v.value for v in result.variables]
+    if fmt == "json":
+        buffer = io.BytesIO()
+        result.serialize(buffer, format=ox.QueryResultsFormat.JSON)
+        text = buffer.getvalue().decode()
+        click.echo(text)
+        return len(json.loads(text)["results"]["bindings"])
+    rows = [[_plain(row[name]) for name in names] for row in result]
+    if fmt in ("csv", "tsv"):
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+        click.echo(out.getvalue(), nl=False)
+    else:
+        widths = [min(60, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
+        click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths)))
+        click.echo("  ".join("-" * w for w in widths))
+        for r in rows:
+            click.echo("  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(r, widths)))
+    return len(rows)
+
+
+def _plain(term) -> str:
+    return "" if term is None else term.value
+
+
+_EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
+                   "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(sorted(_EXPORT_FORMATS)), default="ttl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output file (standard output by default).")
+def export(store_path: str, fmt: str, output: str | None) -> None:
+    """Export the store: nq/trig keep the named graphs; ttl/nt/jsonld give their union."""
+    store = Store(store_path, read_only=True)
+    start = time.perf_counter()
+    if output:
+        with open(output, "wb") as handle:
+            store.dump(handle, _EXPORT_FORMATS[fmt])
+        size = Path(output).stat().st_size
+    else:
+        buffer = io.BytesIO()
+        store.dump(buffer, _EXPORT_FORMATS[fmt])
+        sys.stdout.buffer.write(buffer.getvalue())
+        size = len(buffer.getvalue())
+    click.echo(f"export: {store.quad_count()} quads as {fmt}, {size} bytes in {time.perf_counter() - start:.2f} s",
+               err=True)
+
+
+@main.command()
+@store_option
+def stats(store_path: str) -> None:
+    """Counts per class, per registry, and the quarantine."""
+    store = Store(store_path, read_only=True)
+    click.echo("class\tinstances")
+    rows = store.query("SELECT ?c (COUNT(?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } "
+                       "FILTER(?g != <https://w3id.org/trialkg/ontology>) } GROUP BY ?c ORDER BY DESC(?n) ?c")
+    for row in rows:
+        click.echo(f"{_curie(row[0].value)}\t{row[1].value}")
+    click.echo("\nregistry\trecords")
+    for row in store.query("SELECT ?r (COUNT(?rec) AS ?n) WHERE { ?rec a tkg:RegistryRecord ; tkg:registry ?r } "
+                           "GROUP BY ?r ORDER BY DESC(?n)"):
+        click.echo(f"{_curie(row[0].value)}\t{row[1].value}")
+    quarantined = sum(1 for _ in store.quarantined())
+    trials = _scalar(store, "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tkg:ClinicalTrial }")
+    records = _scalar(store, "SELECT (COUNT(?r) AS ?n) WHERE { ?r a tkg:RegistryRecord }")
+    click.echo(f"\nstats: {trials} trials from {records} records, {store.quad_count()} quads, "
+               f"{quarantined} quarantined")
+
+
+def _curie(iri: str) -> str:
+    from .rdf import PREFIXES
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+@main.command(name="quarantine")
+@store_option
+def quarantine_cmd(store_path: str) -> None:
+    """List the quarantined records and why."""
+    store = Store(store_path, read_only=True)
+    n = 0
+    for key, reasons in store.quarantined():
+        n += 1
+        for reason in reasons:
+            click.echo(f"{key}\t{reason.get('source', '')}\t{reason.get('field') or '-'}\t{reason['message']}")
+    click.echo(f"quarantine: {n} records", err=True)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "fmt", default="ctgov-json", show_default=True, help="Format whose field map to use.")
+@click.option("--all", "show_all", is_flag=True, help="List every field path, not only those not mapped.")
+def coverage(inputs: tuple[str, ...], fmt: str, show_all: bool) -> None:
+    """Report every non-empty field path in the records as mapped, left out or unknown."""
+    from .coverage import coverage as run_coverage
+
+    report = run_coverage(inputs, fmt)
+    for path, (status, count, reason) in sorted(report.paths.items()):
+        if show_all or status != "mapped":
+            click.echo(f"{status}\t{count}\t{path}\t{reason}")
+    click.echo(f"coverage: {report.summary()}")
+    if report.unknown:
+        sys.exit(EXIT_NONCONFORMANT)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

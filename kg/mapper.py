@@ -1,0 +1,391 @@
+"""Map a registry-neutral :class:`~kg.model.Trial` to RDF (N-Quads of one named graph).
+
+The mapper knows no registry: everything registry-specific was settled by the
+reader.  IRIs are minted from registry identifiers under a configurable base:
+
+* trial ``{base}trial/{key}`` (``key`` from :func:`kg.identifiers.trial_key`),
+* its parts ``{trial}/outcome/primary/1``, ``{trial}/arm/2`` …,
+* the source record, which is also the named graph, ``{base}record/{format}/{record id}``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import __version__
+from .identifiers import landing_page, trial_key
+from .mesh import iri as mesh_iri
+from .model import Coded, DateValue, Grounding, Person, Trial
+from .rdf import DCTERMS, DEFAULT_BASE, LABEL, PROV, TKG, TYPE, XSD, Quads, date_datatype, safe
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def trial_iri(trial_id: str, base: str = DEFAULT_BASE) -> str:
+    """The IRI of the trial a registry identifier names."""
+    return f"{base}trial/{safe(trial_key(trial_id))}"
+
+
+def record_iri(trial: Trial, base: str = DEFAULT_BASE) -> str:
+    """The IRI of a source record; also the name of the graph holding its triples."""
+    return f"{base}record/{trial.record_format}/{safe(trial.record_id)}"
+
+
+class _Mapper:
+    """Holds the writer and the per-record node registries while one trial is mapped."""
+
+    def __init__(self, trial: Trial, base: str, retrieved: str) -> None:
+        self.trial = trial
+        self.base = base
+        self.retrieved = retrieved
+        self.record = record_iri(trial, base)
+        self.t = trial_iri(trial.trial_id, base)
+        self.q = Quads(self.record)
+        self.orgs: dict[str, str] = {}
+        self.people: dict[tuple[str, str], str] = {}
+
+    # -- small helpers -------------------------------------------------------
+    def coded(self, s: str, prop: str, value: Coded | None) -> None:
+        if value is None:
+            return
+        if value.term:
+            self.q.iri(s, TKG + prop, TKG + value.term)
+        else:
+            self.q.text(s, TKG + prop + "Text", value.text)
+
+    def date(self, s: str, prop: str, value: DateValue) -> None:
+        if value.value:
+            self.q.typed(s, TKG + prop, value.value, date_datatype(value.value))
+        else:
+            self.q.text(s, TKG + prop + "Text", value.text)
+        if value.kind:
+            self.q.iri(s, TKG + prop + "Type", TKG + value.kind.capitalize())
+
+    def org(self, name: str) -> str:
+        """The node of an organisation named in this record (one per distinct name)."""
+        key = " ".join(name.split()).casefold()
+        node = self.orgs.get(key)
+        if node is None:
+            node = self.orgs[key] = f"{self.t}/org/{len(self.orgs) + 1}"
+            self.q.iri(node, TYPE, TKG + "Organisation")
+            self.q.text(node, LABEL, " ".join(name.split()))
+        return node
+
+    def person(self, p: Person) -> str:
+        key = (" ".join(p.name.split()).casefold(), p.affiliation.casefold())
+        node = self.people.get(key)
+        if node is None:
+            q = self.q
+            node = self.people[key] = f"{self.t}/person/{len(self.people) + 1}"
+            q.iri(node, TYPE, TKG + "Person")
+            q.text(node, LABEL, " ".join(p.name.split()))
+            q.text(node, TKG + "degree", p.degree)
+            q.text(node, TKG + "jobTitle", p.title)
+            q.text(node, TKG + "email", p.email)
+            q.text(node, TKG + "telephone", p.phone)
+            q.text(node, TKG + "address", p.address)
+            if p.affiliation:
+                q.iri(node, TKG + "affiliation", self.org(p.affiliation))
+        return node
+
+    def role(self, n: int, role_class: str, agent: str, role_text: str = "", scope: str | None = None) -> str:
+        node = f"{scope or self.t}/role/{n}"
+        self.q.iri(scope or self.t, TKG + "hasRole", node)
+        self.q.iri(node, TYPE, TKG + role_class)
+        self.q.iri(node, TKG + "agent", agent)
+        self.q.text(node, TKG + "roleText", role_text)
+        return node
+
+    def grounding(self, s: str, n: int, g: Grounding, text: str = "") -> None:
+        node = f"{s}/mesh/{n}"
+        q = self.q
+        q.iri(s, TKG + "grounding", node)
+        q.iri(node, TYPE, TKG + "MeshGrounding")
+        q.iri(node, TKG + "descriptor", mesh_iri(g.descriptor))
+        q.iri(node, TKG + "groundingMethod", TKG + _METHODS[g.method])
+        q.typed(node, TKG + "score", f"{g.score:.3f}", XSD + "decimal")
+        q.text(node, TKG + "groundedText", text)
+        q.text(node, TKG + "groundingSource", g.source)
+        q.iri(mesh_iri(g.descriptor), TYPE, TKG + "MeshDescriptor")
+        q.text(mesh_iri(g.descriptor), LABEL, g.label)
+
+    # -- the record ----------------------------------------------------------
+    def run(self) -> Quads:
+        tr, q, t = self.trial, self.q, self.t
+        self.provenance()
+        q.iri(t, TYPE, TKG + "ClinicalTrial")
+        q.text(t, DCTERMS + "identifier", tr.trial_id)
+        q.iri(t, TKG + "sourceRecord", self.record)
+        for n, ident in enumerate(tr.ids, 1):
+            node = f"{t}/id/{n}"
+            q.iri(t, TKG + "hasIdentifier", node)
+            q.iri(node, TYPE, TKG + ident.scheme)
+            q.text(node, TKG + "idValue", ident.value)
+            q.text(node, TKG + "idTypeText", ident.type_text)
+            q.text(node, TKG + "issuer", ident.issuer)
+            link = ident.link or landing_page(ident.value)
+            if link:
+                q.typed(node, TKG + "landingPage", link, XSD + "anyURI")
+        q.text(t, LABEL, tr.brief_title or tr.official_title)
+        q.text(t, TKG + "briefTitle", tr.brief_title)
+        q.text(t, TKG + "officialTitle", tr.official_title)
+        q.text(t, TKG + "acronym", tr.acronym)
+        q.text(t, TKG + "briefSummary", tr.brief_summary)
+        q.text(t, TKG + "detailedDescription", tr.detailed_description)
+        self.coded(t, "overallStatus", tr.overall_status)
+        self.coded(t, "lastKnownStatus", tr.last_known_status)
+        q.text(t, TKG + "whyStopped", tr.why_stopped)
+        self.coded(t, "studyType", tr.study_type)
+        for phase in tr.phases:
+            self.coded(t, "phase", phase)
+        for prop, value in tr.dates.items():
+            self.date(t, prop, value)
+        if tr.enrollment is not None:
+            q.typed(t, TKG + "enrollment", tr.enrollment, XSD + "integer")
+            if tr.enrollment_kind:
+                q.iri(t, TKG + "enrollmentType", TKG + tr.enrollment_kind.capitalize())
+        for prop, value in tr.design.items():
+            self.coded(t, prop, value)
+        for value in tr.who_masked:
+            self.coded(t, "whoMasked", value)
+        for prop, text in tr.design_notes.items():
+            q.text(t, TKG + prop, text)
+        for prop, flag in tr.flags.items():
+            q.boolean(t, TKG + prop, flag)
+        for prop, text in tr.texts.items():
+            q.text(t, TKG + prop, text)
+        for keyword in tr.keywords:
+            q.text(t, TKG + "keyword", keyword)
+        self.organisations()
+        self.conditions()
+        self.interventions()
+        self.outcomes()
+        self.eligibility()
+        self.locations()
+        for country in tr.countries:
+            q.text(t, TKG + "country", country)
+        self.references()
+        self.related()
+        self.coded(t, "ipdSharing", tr.ipd_sharing)
+        for value in tr.ipd_info_types:
+            self.coded(t, "ipdInfoType", value)
+        self.results()
+        return q
+
+    def provenance(self) -> None:
+        tr, q, rec = self.trial, self.q, self.record
+        q.iri(rec, TYPE, TKG + "RegistryRecord")
+        q.iri(rec, TYPE, PROV + "Entity")
+        q.iri(rec, TKG + "describes", self.t)
+        q.iri(rec, TKG + "registry", TKG + tr.registry)
+        q.text(rec, TKG + "sourceRecordId", tr.record_id)
+        q.text(rec, TKG + "recordFormat", tr.record_format)
+        q.text(rec, TKG + "sourceFile", tr.source_file)
+        if tr.url:
+            q.typed(rec, TKG + "landingPage", tr.url, XSD + "anyURI")
+        if tr.version_date:
+            q.typed(rec, TKG + "versionDate", tr.version_date, date_datatype(tr.version_date))
+        if self.retrieved:
+            q.typed(rec, PROV + "generatedAtTime", self.retrieved, XSD + "dateTime")
+        q.text(rec, TKG + "mappedBy", f"trialkg {__version__}")
+        for n, issue in enumerate(tr.issues, 1):
+            node = f"{rec}/issue/{n}"
+            q.iri(rec, TKG + "hasIssue", node)
+            q.iri(node, TYPE, TKG + "RecordIssue")
+            q.text(node, TKG + "field", issue.field)
+            q.text(node, TKG + "message", issue.message)
+            q.text(node, TKG + "value", issue.value)
+
+    def organisations(self) -> None:
+        n = 0
+        for org in self.trial.organisations:
+            node = self.org(org.name)
+            n += 1
+            self.role(n, org.role, node)
+            if org.role == "LeadSponsorRole":
+                self.q.iri(self.t, TKG + "leadSponsor", node)
+            elif org.role == "CollaboratorRole":
+                self.q.iri(self.t, TKG + "collaborator", node)
+            self.coded(node, "agencyClass", org.org_class)
+        for person in self.trial.people:
+            n += 1
+            self.role(n, person.role, self.person(person), person.role_text)
+
+    def conditions(self) -> None:
+        tr, q, t = self.trial, self.q, self.t
+        for n, cond in enumerate(tr.conditions, 1):
+            node = f"{t}/condition/{n}"
+            q.iri(t, TKG + "conditionMention", node)
+            q.iri(node, TYPE, TKG + "ConditionMention")
+            q.text(node, LABEL, cond.text)
+            q.boolean(node, TKG + "inferred", True if cond.inferred else None)
+            for k, g in enumerate(cond.mesh, 1):
+                q.iri(node, TKG + "groundedTo", mesh_iri(g.descriptor))
+                q.iri(t, TKG + "healthCondition", mesh_iri(g.descriptor))
+                self.grounding(node, k, g, cond.text)
+        for k, g in enumerate(tr.condition_mesh, 1):
+            q.iri(t, TKG + "healthCondition", mesh_iri(g.descriptor))
+            self.grounding(f"{t}/conditions", k, g)
+        for k, g in enumerate(tr.intervention_mesh, 1):
+            q.iri(t, TKG + "interventionDescriptor", mesh_iri(g.descriptor))
+            self.grounding(f"{t}/interventions", k, g)
+        if tr.condition_mesh:
+            q.iri(t, TKG + "conditionIndexing", f"{t}/conditions")
+            q.iri(f"{t}/conditions", TYPE, TKG + "RegistryIndexing")
+        if tr.intervention_mesh:
+            q.iri(t, TKG + "interventionIndexing", f"{t}/interventions")
+            q.iri(f"{t}/interventions", TYPE, TKG + "RegistryIndexing")
+
+    def interventions(self) -> None:
+        tr, q, t = self.trial, self.q, self.t
+        by_name: dict[str, str] = {}
+        for n, itv in enumerate(tr.interventions, 1):
+            node = f"{t}/intervention/{n}"
+            by_name.setdefault(itv.name.casefold(), node)
+            if itv.type and itv.type.term:
+                by_name.setdefault(f"{itv.type.text}: {itv.name}".casefold(), node)
+            q.iri(t, TKG + "intervention", node)
+            q.iri(node, TYPE, TKG + "Intervention")
+            q.text(node, LABEL, itv.name)
+            self.coded(node, "interventionType", itv.type)
+            q.text(node, TKG + "description", itv.description)
+            for other in itv.other_names:
+                q.text(node, TKG + "otherName", other)
+        arms: dict[str, str] = {}
+        for n, arm in enumerate(tr.arms, 1):
+            node = f"{t}/arm/{n}"
+            arms.setdefault(arm.label.casefold(), node)
+            q.iri(t, TKG + "arm", node)
+            q.iri(node, TYPE, TKG + "Arm")
+            q.text(node, LABEL, arm.label)
+            self.coded(node, "armType", arm.type)
+            q.text(node, TKG + "description", arm.description)
+            for name in arm.intervention_names:
+                target = by_name.get(name.casefold())
+                if target:
+                    q.iri(node, TKG + "receives", target)
+        for n, itv in enumerate(tr.interventions, 1):
+            for label in itv.arm_labels:
+                arm_node = arms.get(label.casefold())
+                if arm_node:
+                    q.iri(arm_node, TKG + "receives", f"{t}/intervention/{n}")
+
+    def outcomes(self) -> None:
+        q, t = self.q, self.t
+        counters = {"primary": 0, "secondary": 0, "other": 0}
+        for out in self.trial.outcomes:
+            counters[out.kind] += 1
+            node = f"{t}/outcome/{out.kind}/{counters[out.kind]}"
+            q.iri(t, TKG + "outcome", node)
+            q.iri(node, TYPE, TKG + _OUTCOME_CLASS[out.kind])
+            q.text(node, LABEL, out.measure)
+            q.text(node, TKG + "description", out.description)
+            q.text(node, TKG + "timeFrame", out.time_frame)
+
+    def eligibility(self) -> None:
+        el = self.trial.eligibility
+        if el is None:
+            return
+        q, node = self.q, f"{self.t}/eligibility"
+        q.iri(self.t, TKG + "eligibility", node)
+        q.iri(node, TYPE, TKG + "Eligibility")
+        q.text(node, TKG + "criteriaText", el.criteria)
+        self.coded(node, "sex", el.sex)
+        q.text(node, TKG + "minimumAgeText", el.minimum_age)
+        q.text(node, TKG + "maximumAgeText", el.maximum_age)
+        q.boolean(node, TKG + "healthyVolunteers", el.healthy_volunteers)
+        for age in el.std_ages:
+            self.coded(node, "ageGroup", age)
+        q.boolean(node, TKG + "genderBased", el.gender_based)
+        q.text(node, TKG + "genderDescription", el.gender_description)
+        self.coded(node, "samplingMethod", el.sampling_method)
+        q.text(node, TKG + "studyPopulation", el.study_population)
+
+    def locations(self) -> None:
+        q, t = self.q, self.t
+        for n, loc in enumerate(self.trial.locations, 1):
+            node = f"{t}/location/{n}"
+            q.iri(t, TKG + "location", node)
+            q.iri(node, TYPE, TKG + "Location")
+            q.text(node, LABEL, ", ".join(x for x in (loc.facility, loc.city, loc.country) if x))
+            q.text(node, TKG + "facility", loc.facility)
+            q.text(node, TKG + "city", loc.city)
+            q.text(node, TKG + "state", loc.state)
+            q.text(node, TKG + "postalCode", loc.zip)
+            q.text(node, TKG + "country", loc.country)
+            self.coded(node, "recruitmentStatus", loc.status)
+            if loc.lat is not None and loc.lon is not None:
+                q.typed(node, TKG + "latitude", loc.lat, XSD + "decimal")
+                q.typed(node, TKG + "longitude", loc.lon, XSD + "decimal")
+            for k, contact in enumerate(loc.contacts, 1):
+                self.role(k, contact.role, self.person(contact), contact.role_text, scope=node)
+
+    def references(self) -> None:
+        q, t = self.q, self.t
+        for n, ref in enumerate(self.trial.references, 1):
+            node = f"{t}/reference/{n}"
+            q.iri(t, TKG + "reference", node)
+            q.iri(node, TYPE, TKG + "Reference")
+            q.text(node, TKG + "citation", ref.citation)
+            q.text(node, TKG + "referenceTypeText", ref.type)
+            if ref.pmid:
+                q.text(node, TKG + "pmid", ref.pmid)
+                q.iri(node, TKG + "pubmed", f"https://pubmed.ncbi.nlm.nih.gov/{safe(ref.pmid)}/")
+            if ref.url:
+                q.typed(node, TKG + "url", ref.url, XSD + "anyURI")
+
+    def related(self) -> None:
+        q = self.q
+        for rel in self.trial.related:
+            node = trial_iri(rel.trial_id, self.base)
+            q.iri(self.t, TKG + "relatedTrial", node)
+            q.text(node, DCTERMS + "identifier", rel.trial_id)
+            q.text(node, TKG + "briefTitle", rel.title)
+            self.coded(node, "overallStatus", rel.status)
+            for phase in rel.phases:
+                self.coded(node, "phase", phase)
+
+    def results(self) -> None:
+        res = self.trial.results
+        if res is None:
+            return
+        q, node = self.q, f"{self.t}/results"
+        q.iri(self.t, TKG + "results", node)
+        q.iri(node, TYPE, TKG + "ResultsSummary")
+        if res.started:
+            q.typed(node, TKG + "participantsStarted", sum(res.started.values()), XSD + "integer")
+        if res.completed:
+            q.typed(node, TKG + "participantsCompleted", sum(res.completed.values()), XSD + "integer")
+        if res.serious_adverse_events is not None:
+            q.typed(node, TKG + "seriousAdverseEventCount", res.serious_adverse_events, XSD + "integer")
+        if res.other_adverse_events is not None:
+            q.typed(node, TKG + "otherAdverseEventCount", res.other_adverse_events, XSD + "integer")
+        for n, out in enumerate(res.outcomes, 1):
+            o = f"{node}/outcome/{n}"
+            q.iri(node, TKG + "outcomeResult", o)
+            q.iri(o, TYPE, TKG + "OutcomeResult")
+            q.text(o, LABEL, out.title)
+            q.text(o, TKG + "outcomeTypeText", out.kind)
+            q.text(o, TKG + "unit", out.unit)
+            q.text(o, TKG + "paramType", out.param_type)
+            q.text(o, TKG + "timeFrame", out.time_frame)
+            for k, v in enumerate(out.values, 1):
+                m = f"{o}/value/{k}"
+                q.iri(o, TKG + "measurement", m)
+                q.iri(m, TYPE, TKG + "Measurement")
+                q.text(m, TKG + "group", v.group)
+                if _NUMBER.match(v.value):
+                    q.typed(m, TKG + "value", v.value, XSD + "decimal")
+                else:
+                    q.text(m, TKG + "valueText", v.value)
+                q.text(m, TKG + "spread", v.spread)
+
+
+_OUTCOME_CLASS = {"primary": "PrimaryOutcome", "secondary": "SecondaryOutcome", "other": "OtherOutcome"}
+_METHODS = {"registry": "RegistryIndexing", "exact": "ExactLabelMatch", "synonym": "SynonymMatch",
+            "normalised": "NormalisedMatch", "inferred": "InferredFromText"}
+
+
+def map_trial(trial: Trial, base: str = DEFAULT_BASE, retrieved: str = "") -> Quads:
+    """The N-Quads of one source record, in the record's own named graph."""
+    return _Mapper(trial, base, retrieved).run()

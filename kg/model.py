@@ -1,0 +1,280 @@
+"""The registry-neutral record model.
+
+Every reader turns its input into :class:`Trial` objects; the mapper turns a
+:class:`Trial` into triples and never looks at where it came from.  Code values
+(statuses, phases, design codes…) are :class:`Coded`: the verbatim registry
+value plus the ontology term it maps to (``None`` when the value is unseen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Coded:
+    """A registry code value and the ontology term (local name) it maps to."""
+
+    text: str
+    term: str | None = None
+
+
+@dataclass(slots=True)
+class DateValue:
+    """A date as the registry gave it, with its precision kept (``2017-01``)."""
+
+    value: str  #: ISO 8601 ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; empty when unparseable
+    text: str = ""  #: the verbatim source text
+    kind: str | None = None  #: ``actual`` or ``estimated``
+
+
+@dataclass(slots=True)
+class Identifier:
+    """An identifier of the trial in some scheme (NCT, EudraCT, sponsor's own …)."""
+
+    value: str
+    scheme: str  #: ontology local name of the identifier class, e.g. ``NCTNumber``
+    type_text: str = ""  #: the registry's own label for the kind of identifier
+    issuer: str = ""  #: issuing organisation or domain, where given
+    link: str = ""
+
+
+@dataclass(slots=True)
+class Grounding:
+    """A link from a text mention to a MeSH descriptor, with how it was made."""
+
+    descriptor: str  #: ``D008180``
+    label: str = ""
+    method: str = "registry"  #: registry | exact | synonym | normalised | inferred
+    score: float = 1.0
+    source: str = ""  #: where the link came from, e.g. the registry that indexed it
+
+
+@dataclass(slots=True)
+class Condition:
+    """A condition mention and its MeSH groundings."""
+
+    text: str
+    mesh: list[Grounding] = field(default_factory=list)
+    inferred: bool = False
+
+
+@dataclass(slots=True)
+class Intervention:
+    """An intervention of the trial."""
+
+    name: str
+    type: Coded | None = None
+    description: str = ""
+    other_names: list[str] = field(default_factory=list)
+    arm_labels: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Arm:
+    """An arm (group) of the trial."""
+
+    label: str
+    type: Coded | None = None
+    description: str = ""
+    intervention_names: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """An outcome measure: primary, secondary or other."""
+
+    kind: str  #: primary | secondary | other
+    measure: str
+    description: str = ""
+    time_frame: str = ""
+
+
+@dataclass(slots=True)
+class Eligibility:
+    """Who may take part."""
+
+    criteria: str = ""
+    sex: Coded | None = None
+    minimum_age: str = ""  #: verbatim, e.g. ``18 Years``
+    maximum_age: str = ""
+    healthy_volunteers: bool | None = None
+    std_ages: list[Coded] = field(default_factory=list)
+    gender_based: bool | None = None
+    gender_description: str = ""
+    sampling_method: Coded | None = None
+    study_population: str = ""
+
+
+@dataclass(slots=True)
+class Organisation:
+    """An organisation in a role for this trial."""
+
+    name: str
+    role: str  #: ontology local name of the role, e.g. ``LeadSponsorRole``
+    org_class: Coded | None = None
+
+
+@dataclass(slots=True)
+class Person:
+    """A person in a role for this trial (official, contact, responsible party)."""
+
+    name: str
+    role: str  #: ontology local name of the role
+    role_text: str = ""  #: the registry's own words for the role
+    affiliation: str = ""
+    degree: str = ""
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass(slots=True)
+class Location:
+    """A site of the trial."""
+
+    facility: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = ""
+    status: Coded | None = None
+    lat: float | None = None
+    lon: float | None = None
+    contacts: list[Person] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Reference:
+    """A publication or link cited by the record."""
+
+    citation: str = ""
+    pmid: str = ""
+    type: str = ""
+    url: str = ""
+
+
+@dataclass(slots=True)
+class RelatedTrial:
+    """Another trial the record points to (e.g. a page's "See also" list)."""
+
+    trial_id: str
+    title: str = ""
+    status: Coded | None = None
+    phases: list[Coded] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ResultValue:
+    """One reported value of an outcome for one group."""
+
+    group: str
+    value: str
+    spread: str = ""
+
+
+@dataclass(slots=True)
+class OutcomeResult:
+    """A reported outcome result: what was measured, in which unit, per group."""
+
+    kind: str
+    title: str
+    unit: str = ""
+    param_type: str = ""
+    time_frame: str = ""
+    values: list[ResultValue] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Results:
+    """A summary of posted results."""
+
+    first_posted: DateValue | None = None
+    groups: dict[str, str] = field(default_factory=dict)  #: group id -> title
+    started: dict[str, int] = field(default_factory=dict)  #: group id -> participants started
+    completed: dict[str, int] = field(default_factory=dict)
+    outcomes: list[OutcomeResult] = field(default_factory=list)
+    serious_adverse_events: int | None = None
+    other_adverse_events: int | None = None
+
+
+@dataclass(slots=True)
+class Issue:
+    """A problem found while reading one field of a record; the rest of the record stands."""
+
+    field: str
+    message: str
+    value: str = ""
+    severity: str = "warning"  #: warning | error
+
+
+@dataclass(slots=True)
+class Trial:
+    """One source record of one trial, in registry-neutral form."""
+
+    trial_id: str  #: the primary registry identifier, e.g. ``NCT03458156``
+    registry: str  #: ontology local name of the registry, e.g. ``ClinicalTrialsGov``
+    record_format: str  #: short name of the source format, e.g. ``ctgov-json``
+    record_id: str = ""  #: id of the source record; defaults to ``trial_id``
+    source_file: str = ""
+    version_date: str = ""  #: the registry's last-update date of this version
+    url: str = ""
+    ids: list[Identifier] = field(default_factory=list)
+    brief_title: str = ""
+    official_title: str = ""
+    acronym: str = ""
+    brief_summary: str = ""
+    detailed_description: str = ""
+    overall_status: Coded | None = None
+    last_known_status: Coded | None = None
+    why_stopped: str = ""
+    study_type: Coded | None = None
+    phases: list[Coded] = field(default_factory=list)
+    dates: dict[str, DateValue] = field(default_factory=dict)  #: ontology property local name -> date
+    enrollment: int | None = None
+    enrollment_kind: str | None = None  #: actual | estimated
+    design: dict[str, Coded] = field(default_factory=dict)  #: ontology property local name -> code
+    who_masked: list[Coded] = field(default_factory=list)
+    design_notes: dict[str, str] = field(default_factory=dict)  #: ontology property local name -> text
+    flags: dict[str, bool] = field(default_factory=dict)  #: ontology property local name -> yes/no
+    texts: dict[str, str] = field(default_factory=dict)  #: further text fields: property local name -> text
+    organisations: list[Organisation] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    interventions: list[Intervention] = field(default_factory=list)
+    condition_mesh: list[Grounding] = field(default_factory=list)  #: the registry's own indexing of the record
+    intervention_mesh: list[Grounding] = field(default_factory=list)
+    arms: list[Arm] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    eligibility: Eligibility | None = None
+    locations: list[Location] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    related: list[RelatedTrial] = field(default_factory=list)
+    ipd_sharing: Coded | None = None
+    ipd_info_types: list[Coded] = field(default_factory=list)
+    results: Results | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.record_id:
+            self.record_id = self.trial_id
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record as found in the input, before or instead of a :class:`Trial`.
+
+    Readers yield these so that a record that cannot be read still reaches the
+    quarantine with its bytes and its reason.
+    """
+
+    source_file: str
+    index: int  #: position of the record in its file (0 for one-record files)
+    data: bytes
+    record_id: str = ""
+    trial: Trial | None = None
+    error: str = ""  #: why no trial could be read
+    field: str = ""  #: the field the error is about, where known

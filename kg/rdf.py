@@ -1,0 +1,81 @@
+"""Namespaces and a fast N-Quads writer.
+
+The mapper writes N-Quads text directly: it is what the store bulk-loads, it
+needs no intermediate objects, and escaping is a single ``str.translate``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+TKG = "https://w3id.org/trialkg/ontology#"
+INSTRUMENT = "https://w3id.org/trialkg/instrument/"
+DEFAULT_BASE = "https://w3id.org/trialkg/"
+ONTOLOGY_GRAPH = "https://w3id.org/trialkg/ontology"
+MESH = "http://id.nlm.nih.gov/mesh/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SCHEMA = "http://schema.org/"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SH = "http://www.w3.org/ns/shacl#"
+
+PREFIXES = {
+    "tkg": TKG, "instrument": INSTRUMENT, "mesh": MESH, "rdf": RDF, "rdfs": RDFS, "xsd": XSD,
+    "schema": SCHEMA, "dcterms": DCTERMS, "prov": PROV, "skos": SKOS, "owl": OWL, "sh": SH,
+}
+#: SPARQL prologue declaring every prefix above
+SPARQL_PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+TYPE = RDF + "type"
+LABEL = RDFS + "label"
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def safe(segment: str) -> str:
+    """Percent-encode one IRI path segment minted from a registry identifier."""
+    return quote(segment, safe="-._~")
+
+
+def date_datatype(value: str) -> str:
+    """The XSD datatype matching an ISO date's precision: gYear, gYearMonth or date."""
+    return XSD + {4: "gYear", 7: "gYearMonth"}.get(len(value), "date")
+
+
+class Quads:
+    """N-Quads lines of one named graph, built with terse helpers.
+
+    ``iri`` adds a triple whose object is an IRI; ``text`` a plain string
+    literal (skipped when empty); ``typed`` a literal with a datatype.
+    Every subject and property is a full IRI string.
+    """
+
+    __slots__ = ("lines", "_tail")
+
+    def __init__(self, graph: str) -> None:
+        self.lines: list[str] = []
+        self._tail = f"<{graph}> .\n"
+
+    def iri(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"<{s}> <{p}> <{o}> {self._tail}")
+
+    def text(self, s: str, p: str, value: str | None) -> None:
+        if value:
+            self.lines.append(f'<{s}> <{p}> "{value.translate(_ESCAPES)}" {self._tail}')
+
+    def typed(self, s: str, p: str, value: object, datatype: str) -> None:
+        lexical = str(value).translate(_ESCAPES)
+        self.lines.append(f'<{s}> <{p}> "{lexical}"^^<{datatype}> {self._tail}')
+
+    def boolean(self, s: str, p: str, value: bool | None) -> None:
+        if value is not None:
+            self.lines.append(f'<{s}> <{p}> "{"true" if value else "false"}"^^<{XSD}boolean> {self._tail}')
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def serialize(self) -> str:
+        return "".join(self.lines)

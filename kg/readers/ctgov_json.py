@@ -1,0 +1,420 @@
+"""ClinicalTrials.gov API v2 JSON: one study object -> :class:`~kg.model.Trial`.
+
+Pure: takes the parsed study (a dict) and returns a Trial; unseen code values
+and malformed fields become :class:`~kg.model.Issue` entries, never exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ..identifiers import classify
+from ..mesh import descriptors, normalise_id
+from ..model import (
+    Arm, Coded, Condition, DateValue, Eligibility, Grounding, Identifier, Intervention, Issue,
+    Location, Organisation, Outcome, OutcomeResult, Person, RawRecord, Reference, Results, ResultValue, Trial,
+)
+from ..resources import code_lists
+
+FORMAT = "ctgov-json"
+MAPPING = "ctgov"
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+#: statusModule date structures and the ontology property each becomes
+_DATES = {
+    "startDateStruct": "startDate",
+    "primaryCompletionDateStruct": "primaryCompletionDate",
+    "completionDateStruct": "completionDate",
+    "studyFirstPostDateStruct": "firstPostedDate",
+    "lastUpdatePostDateStruct": "lastUpdatePostedDate",
+    "resultsFirstPostDateStruct": "resultsFirstPostedDate",
+    "dispFirstPostDateStruct": "dispositionFirstPostedDate",
+}
+_PLAIN_DATES = {
+    "statusVerifiedDate": "statusVerifiedDate",
+    "studyFirstSubmitDate": "firstSubmittedDate",
+    "studyFirstSubmitQcDate": "firstSubmittedQcDate",
+    "lastUpdateSubmitDate": "lastUpdateSubmittedDate",
+    "resultsFirstSubmitDate": "resultsFirstSubmittedDate",
+    "resultsFirstSubmitQcDate": "resultsFirstSubmittedQcDate",
+    "dispFirstSubmitDate": "dispositionFirstSubmittedDate",
+    "dispFirstSubmitQcDate": "dispositionFirstSubmittedQcDate",
+}
+_FLAGS = {
+    "oversightHasDmc": "hasDataMonitoringCommittee",
+    "isFdaRegulatedDrug": "isFdaRegulatedDrug",
+    "isFdaRegulatedDevice": "isFdaRegulatedDevice",
+    "isUnapprovedDevice": "isUnapprovedDevice",
+    "isPpsd": "isPediatricPostmarketSurveillance",
+    "isUsExport": "isUsExport",
+    "fdaaa801Violation": "fdaaa801Violation",
+}
+_DESIGN = {
+    "allocation": ("allocation", "allocation"),
+    "interventionModel": ("interventionModel", "intervention_model"),
+    "primaryPurpose": ("primaryPurpose", "primary_purpose"),
+    "observationalModel": ("observationalModel", "observational_model"),
+    "timePerspective": ("timePerspective", "time_perspective"),
+}
+
+
+class _Reader:
+    """Reads one study; collects issues as it goes."""
+
+    def __init__(self, study: dict[str, Any], trial_id: str) -> None:
+        self.study = study
+        self.codes = code_lists(MAPPING)
+        self.issues: list[Issue] = []
+
+    def code(self, table: str, value: Any, field: str) -> Coded | None:
+        if value in (None, ""):
+            return None
+        value = str(value)
+        term = self.codes[table].get(value)
+        if term is None:
+            self.issues.append(Issue(field, f"unseen {table.replace('_', ' ')} value, kept verbatim", value))
+        return Coded(value, term)
+
+    def date(self, value: Any, field: str, kind: str | None = None) -> DateValue | None:
+        if not value:
+            return None
+        value = str(value)
+        if not _DATE.match(value):
+            self.issues.append(Issue(field, "not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD), kept as text", value))
+            return DateValue("", value, kind)
+        return DateValue(value, value, kind)
+
+    def integer(self, value: Any, field: str) -> int | None:
+        if value in (None, ""):
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            self.issues.append(Issue(field, "not an integer", str(value)))
+            return None
+
+
+def _kind(struct: dict[str, Any]) -> str | None:
+    kind = struct.get("type")
+    return kind.lower() if kind in ("ACTUAL", "ESTIMATED") else None
+
+
+def _mesh(module: dict[str, Any], r: _Reader, field: str) -> list[Grounding]:
+    out = []
+    for item in module.get("meshes") or ():
+        raw = item.get("id", "")
+        descriptor = normalise_id(raw)
+        if descriptor is None:
+            r.issues.append(Issue(field, "not a MeSH 2026 descriptor id", raw))
+            continue
+        label = descriptors().get(descriptor) or item.get("term", "")
+        out.append(Grounding(descriptor, label, "registry", 1.0, "NLM"))
+    return out
+
+
+def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
+    """Map one API v2 study object to a :class:`Trial`."""
+    ps = study.get("protocolSection") or {}
+    ident = ps.get("identificationModule") or {}
+    nct = str(ident.get("nctId") or "").strip()
+    r = _Reader(study, nct)
+    status = ps.get("statusModule") or {}
+    trial = Trial(trial_id=nct, registry="ClinicalTrialsGov", record_format=FORMAT, source_file=source_file,
+                  url=f"https://clinicaltrials.gov/study/{nct}")
+    trial.version_date = str(status.get("lastUpdateSubmitDate") or "")
+
+    # identification
+    trial.ids.append(Identifier(nct, "NCTNumber", "NCT number", "ClinicalTrials.gov"))
+    for alias in ident.get("nctIdAliases") or ():
+        trial.ids.append(Identifier(alias, "NCTNumber", "NCT id alias", "ClinicalTrials.gov"))
+    org = ident.get("organization") or {}
+    org_study = (ident.get("orgStudyIdInfo") or {})
+    if org_study.get("id"):
+        trial.ids.append(Identifier(org_study["id"], "OrgStudyId", org_study.get("type", "org study id"),
+                                    org.get("fullName", ""), org_study.get("link", "")))
+    for sec in ident.get("secondaryIdInfos") or ():
+        value = str(sec.get("id") or "").strip()
+        if not value:
+            continue
+        scheme = classify(value)
+        coded = r.code("secondary_id_type", sec.get("type") or "OTHER", "identificationModule.secondaryIdInfos.type")
+        name = scheme[0] if scheme and coded.term in ("RegistryIdentifier", "OtherIdentifier", None) else coded.term
+        trial.ids.append(Identifier(value, name or "OtherIdentifier", sec.get("type", ""),
+                                    sec.get("domain", ""), sec.get("link", "")))
+    trial.brief_title = ident.get("briefTitle", "")
+    trial.official_title = ident.get("officialTitle", "")
+    trial.acronym = ident.get("acronym", "")
+    if org.get("fullName"):
+        trial.organisations.append(Organisation(org["fullName"], "ResponsibleOrganisationRole",
+                                                r.code("agency_class", org.get("class"), "identificationModule.organization.class")))
+
+    # status
+    trial.overall_status = r.code("status", status.get("overallStatus"), "statusModule.overallStatus")
+    trial.last_known_status = r.code("status", status.get("lastKnownStatus"), "statusModule.lastKnownStatus")
+    trial.why_stopped = status.get("whyStopped", "")
+    for key, prop in _DATES.items():
+        struct = status.get(key)
+        if struct:
+            value = r.date(struct.get("date"), f"statusModule.{key}.date", _kind(struct))
+            if value:
+                trial.dates[prop] = value
+    for key, prop in _PLAIN_DATES.items():
+        value = r.date(status.get(key), f"statusModule.{key}")
+        if value:
+            trial.dates[prop] = value
+    expanded = status.get("expandedAccessInfo") or {}
+    if "hasExpandedAccess" in expanded:
+        trial.flags["hasExpandedAccess"] = bool(expanded["hasExpandedAccess"])
+    if expanded.get("nctId"):
+        trial.ids.append(Identifier(expanded["nctId"], "NCTNumber", "expanded access record", "ClinicalTrials.gov"))
+        trial.texts["expandedAccessStatus"] = expanded.get("statusForNctId", "")
+    trial.flags["hasResults"] = bool(study.get("hasResults"))
+
+    # sponsors and responsible party
+    sc = ps.get("sponsorCollaboratorsModule") or {}
+    lead = sc.get("leadSponsor") or {}
+    if lead.get("name"):
+        trial.organisations.append(Organisation(lead["name"], "LeadSponsorRole",
+                                                r.code("agency_class", lead.get("class"), "sponsorCollaboratorsModule.leadSponsor.class")))
+    for collab in sc.get("collaborators") or ():
+        if collab.get("name"):
+            trial.organisations.append(Organisation(collab["name"], "CollaboratorRole",
+                                                    r.code("agency_class", collab.get("class"), "sponsorCollaboratorsModule.collaborators.class")))
+    rp = sc.get("responsibleParty") or {}
+    if rp.get("type"):
+        trial.texts["responsiblePartyType"] = rp["type"]
+        name = rp.get("investigatorFullName") or rp.get("oldNameTitle")
+        if name:
+            trial.people.append(Person(name, "ResponsiblePartyRole", rp["type"],
+                                       affiliation=rp.get("investigatorAffiliation") or rp.get("oldOrganization", ""),
+                                       title=rp.get("investigatorTitle", "")))
+
+    # oversight
+    for key, prop in _FLAGS.items():
+        value = (ps.get("oversightModule") or {}).get(key)
+        if isinstance(value, bool):
+            trial.flags[prop] = value
+
+    # descriptions
+    desc = ps.get("descriptionModule") or {}
+    trial.brief_summary = desc.get("briefSummary", "")
+    trial.detailed_description = desc.get("detailedDescription", "")
+
+    # conditions, keywords, MeSH
+    cond = ps.get("conditionsModule") or {}
+    derived = study.get("derivedSection") or {}
+    trial.conditions = [Condition(text) for text in cond.get("conditions") or () if text]
+    trial.keywords = [k for k in cond.get("keywords") or () if k]
+    trial.condition_mesh = _mesh(derived.get("conditionBrowseModule") or {}, r, "derivedSection.conditionBrowseModule.meshes")
+    trial.intervention_mesh = _mesh(derived.get("interventionBrowseModule") or {}, r,
+                                    "derivedSection.interventionBrowseModule.meshes")
+
+    # design
+    design = ps.get("designModule") or {}
+    trial.study_type = r.code("study_type", design.get("studyType"), "designModule.studyType")
+    trial.phases = [c for c in (r.code("phase", p, "designModule.phases") for p in design.get("phases") or ()) if c]
+    info = design.get("designInfo") or {}
+    for key, (prop, table) in _DESIGN.items():
+        coded = r.code(table, info.get(key), f"designModule.designInfo.{key}")
+        if coded:
+            trial.design[prop] = coded
+    masking = info.get("maskingInfo") or {}
+    coded = r.code("masking", masking.get("masking"), "designModule.designInfo.maskingInfo.masking")
+    if coded:
+        trial.design["masking"] = coded
+    trial.who_masked = [c for c in (r.code("who_masked", w, "designModule.designInfo.maskingInfo.whoMasked")
+                                    for w in masking.get("whoMasked") or ()) if c]
+    for key, prop in (("interventionModelDescription", "interventionModelDescription"),
+                      ("maskingDescription", "maskingDescription")):
+        text = info.get(key) or masking.get(key)
+        if text:
+            trial.design_notes[prop] = text
+    if design.get("targetDuration"):
+        trial.design_notes["targetDuration"] = design["targetDuration"]
+    bio = design.get("bioSpec") or {}
+    coded = r.code("biospec_retention", bio.get("retention"), "designModule.bioSpec.retention")
+    if coded:
+        trial.design["biospecRetention"] = coded
+    if bio.get("description"):
+        trial.design_notes["biospecDescription"] = bio["description"]
+    if isinstance(design.get("patientRegistry"), bool):
+        trial.flags["patientRegistry"] = design["patientRegistry"]
+    enrol = design.get("enrollmentInfo") or {}
+    trial.enrollment = r.integer(enrol.get("count"), "designModule.enrollmentInfo.count")
+    trial.enrollment_kind = _kind(enrol)
+
+    # arms and interventions
+    ai = ps.get("armsInterventionsModule") or {}
+    for arm in ai.get("armGroups") or ():
+        trial.arms.append(Arm(arm.get("label", ""), r.code("arm_type", arm.get("type"), "armsInterventionsModule.armGroups.type"),
+                              arm.get("description", ""), list(arm.get("interventionNames") or ())))
+    for itv in ai.get("interventions") or ():
+        trial.interventions.append(Intervention(
+            itv.get("name", ""), r.code("intervention_type", itv.get("type"), "armsInterventionsModule.interventions.type"),
+            itv.get("description", ""), list(itv.get("otherNames") or ()), list(itv.get("armGroupLabels") or ())))
+
+    # outcomes
+    om = ps.get("outcomesModule") or {}
+    for key, kind in (("primaryOutcomes", "primary"), ("secondaryOutcomes", "secondary"), ("otherOutcomes", "other")):
+        for out in om.get(key) or ():
+            trial.outcomes.append(Outcome(kind, out.get("measure", ""), out.get("description", ""), out.get("timeFrame", "")))
+
+    # eligibility
+    el = ps.get("eligibilityModule") or {}
+    if el:
+        trial.eligibility = Eligibility(
+            criteria=el.get("eligibilityCriteria", ""),
+            sex=r.code("sex", el.get("sex"), "eligibilityModule.sex"),
+            minimum_age=el.get("minimumAge", ""), maximum_age=el.get("maximumAge", ""),
+            healthy_volunteers=el.get("healthyVolunteers") if isinstance(el.get("healthyVolunteers"), bool) else None,
+            std_ages=[c for c in (r.code("std_age", a, "eligibilityModule.stdAges") for a in el.get("stdAges") or ()) if c],
+            gender_based=el.get("genderBased") if isinstance(el.get("genderBased"), bool) else None,
+            gender_description=el.get("genderDescription", ""),
+            sampling_method=r.code("sampling_method", el.get("samplingMethod"), "eligibilityModule.samplingMethod"),
+            study_population=el.get("studyPopulation", ""))
+
+    # contacts, officials, locations
+    cl = ps.get("contactsLocationsModule") or {}
+    for c in cl.get("centralContacts") or ():
+        if c.get("name"):
+            trial.people.append(_person(c, "ContactRole", r, "contactsLocationsModule.centralContacts.role"))
+    for o in cl.get("overallOfficials") or ():
+        if o.get("name"):
+            coded = r.code("official_role", o.get("role"), "contactsLocationsModule.overallOfficials.role")
+            trial.people.append(Person(o["name"], (coded.term if coded else None) or "OfficialRole",
+                                       o.get("role", ""), affiliation=o.get("affiliation", "")))
+    for key in ("locations", "locations_nested"):
+        for loc in cl.get(key) or ():
+            geo = loc.get("geoPoint") or {}
+            trial.locations.append(Location(
+                loc.get("facility", ""), loc.get("city", ""), loc.get("state", ""), loc.get("zip", ""),
+                loc.get("country", ""), r.code("status", loc.get("status"), f"contactsLocationsModule.{key}.status"),
+                geo.get("lat"), geo.get("lon"),
+                [_person(c, "SiteContactRole", r, f"contactsLocationsModule.{key}.contacts.role")
+                 for c in loc.get("contacts") or () if c.get("name")]))
+    seen: set[str] = set()
+    trial.countries = [c for c in (loc.country for loc in trial.locations) if c and not (c in seen or seen.add(c))]
+
+    # references
+    refs = ps.get("referencesModule") or {}
+    for ref in refs.get("references") or ():
+        trial.references.append(Reference(ref.get("citation", ""), str(ref.get("pmid") or ""), ref.get("type", "")))
+    for link in refs.get("seeAlsoLinks") or ():
+        trial.references.append(Reference(link.get("label", ""), "", "SEE_ALSO", link.get("url", "")))
+
+    # IPD sharing
+    ipd = ps.get("ipdSharingStatementModule") or {}
+    trial.ipd_sharing = r.code("ipd_sharing", ipd.get("ipdSharing"), "ipdSharingStatementModule.ipdSharing")
+    for key, prop in (("description", "ipdDescription"), ("timeFrame", "ipdTimeFrame"),
+                      ("accessCriteria", "ipdAccessCriteria"), ("url", "ipdUrl")):
+        if ipd.get(key):
+            trial.texts[prop] = ipd[key]
+    trial.ipd_info_types = [c for c in (r.code("ipd_info_type", t, "ipdSharingStatementModule.infoTypes")
+                                        for t in ipd.get("infoTypes") or ()) if c]
+
+    # results
+    if study.get("resultsSection"):
+        trial.results = _results(study["resultsSection"], trial, r)
+
+    trial.issues = r.issues
+    return trial
+
+
+def _person(c: dict[str, Any], default_role: str, r: _Reader, field: str) -> Person:
+    role = c.get("role") or ""
+    coded = r.code("official_role", role, field) if role else None
+    return Person(c["name"], (coded.term if coded else None) or default_role, role,
+                  email=c.get("email", ""), phone=" ext. ".join(x for x in (c.get("phone"), c.get("phoneExt")) if x))
+
+
+def _results(rs: dict[str, Any], trial: Trial, r: _Reader) -> Results:
+    res = Results(first_posted=trial.dates.get("resultsFirstPostedDate"))
+    flow = rs.get("participantFlowModule") or {}
+    for group in flow.get("groups") or ():
+        res.groups[group.get("id", "")] = group.get("title", "")
+    periods = flow.get("periods") or ()
+    if periods:
+        for milestone in periods[0].get("milestones") or ():
+            target = {"STARTED": res.started, "COMPLETED": res.completed}.get(milestone.get("type"))
+            if target is None:
+                continue
+            for ach in milestone.get("achievements") or ():
+                count = r.integer(ach.get("numSubjects"), "resultsSection.participantFlowModule.milestones.numSubjects")
+                if count is not None:
+                    target[ach.get("groupId", "")] = count
+    for om in (rs.get("outcomeMeasuresModule") or {}).get("outcomeMeasures") or ():
+        titles = {g.get("id"): g.get("title", "") for g in om.get("groups") or ()}
+        result = OutcomeResult(str(om.get("type", "")).lower(), om.get("title", ""), om.get("unitOfMeasure", ""),
+                               om.get("paramType", ""), om.get("timeFrame", ""))
+        for cls in om.get("classes") or ():
+            for cat in cls.get("categories") or ():
+                qualifier = " / ".join(x for x in (cls.get("title"), cat.get("title")) if x)
+                for m in cat.get("measurements") or ():
+                    if m.get("value") is None:
+                        continue
+                    group = titles.get(m.get("groupId"), m.get("groupId", ""))
+                    spread = m.get("spread") or " to ".join(x for x in (m.get("lowerLimit"), m.get("upperLimit")) if x)
+                    result.values.append(ResultValue(f"{group} ({qualifier})" if qualifier else group,
+                                                     str(m["value"]), str(spread or "")))
+        res.outcomes.append(result)
+    ae = rs.get("adverseEventsModule") or {}
+    groups = ae.get("eventGroups") or ()
+    if groups:
+        res.serious_adverse_events = sum(int(g.get("seriousNumAffected") or 0) for g in groups)
+        res.other_adverse_events = sum(int(g.get("otherNumAffected") or 0) for g in groups)
+    return res
+
+
+def detect(head: bytes, name: str) -> bool:
+    """API v2 JSON: a study object, a ``{"studies": [...]}`` page, or a list of studies."""
+    text = _decode(head, lenient=True).lstrip()
+    return text[:1] in ("{", "[") and ('"protocolSection"' in text or '"studies"' in text)
+
+
+def _decode(data: bytes, lenient: bool = False) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace" if lenient else "strict")
+    return data.decode("utf-8-sig", errors="replace" if lenient else "strict")
+
+
+def records(data: bytes, source: str) -> Iterator[RawRecord]:
+    """Yield every study in a file as a RawRecord carrying its Trial, or its error."""
+    try:
+        parsed = orjson.loads(_decode(data))
+    except UnicodeDecodeError as exc:
+        yield RawRecord(source, 0, data, error=f"not UTF-8 or UTF-16 text (byte {exc.start}: {exc.reason})")
+        return
+    except orjson.JSONDecodeError as exc:
+        yield RawRecord(source, 0, data, error=f"invalid JSON: {exc}")
+        return
+    if isinstance(parsed, dict) and "protocolSection" in parsed:
+        studies, whole = [parsed], True
+    elif isinstance(parsed, dict) and isinstance(parsed.get("studies"), list):
+        studies, whole = parsed["studies"], False
+    elif isinstance(parsed, list):
+        studies, whole = parsed, False
+    else:
+        yield RawRecord(source, 0, data, error="JSON holds no study (expected protocolSection or a studies list)")
+        return
+    for index, study in enumerate(studies):
+        raw = data if whole else orjson.dumps(study)
+        yield _read_one(study, raw, source, index)
+
+
+def _read_one(study: Any, raw: bytes, source: str, index: int) -> RawRecord:
+    if not isinstance(study, dict):
+        return RawRecord(source, index, raw, error=f"study is a JSON {type(study).__name__}, not an object")
+    nct = ((study.get("protocolSection") or {}).get("identificationModule") or {}).get("nctId") \
+        if isinstance(study.get("protocolSection"), dict) else None
+    if not isinstance(nct, str) or not nct.strip():
+        return RawRecord(source, index, raw, error="record has no NCT id",
+                         field="protocolSection.identificationModule.nctId")
+    try:
+        trial = read_study(study, source)
+    except (AttributeError, TypeError, ValueError) as exc:
+        return RawRecord(source, index, raw, nct, error=f"malformed record: {exc}")
+    return RawRecord(source, index, raw, nct, trial)

@@ -1,0 +1,154 @@
+"""The embedded store: an Oxigraph database plus a quarantine folder.
+
+Layout of a store directory::
+
+    oxigraph/       the database; one named graph per source record, one for the ontology
+    quarantine/     one folder per record that could not be loaded: the raw bytes + reasons.json
+    journal         graphs being written by an unfinished load (removed when it completes)
+
+Loads use Oxigraph's bulk loader, which is fast but not transactional; the
+journal makes them safe: the graphs of a batch are listed before it is written
+and the list is removed after the data is flushed.  Opening a store with a
+journal left by a killed build drops those graphs, so they are simply loaded
+again by the next build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import StoreError
+from .rdf import ONTOLOGY_GRAPH, SPARQL_PROLOGUE, TKG
+from .resources import resource_dir
+
+DEFAULT_STORE = "trialkg-data"
+
+
+class Store:
+    """An opened trialkg store."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.quarantine_dir = self.path / "quarantine"
+        db = self.path / "oxigraph"
+        try:
+            if read_only:
+                if not db.is_dir():
+                    raise StoreError(f"{self.path}: no trialkg store here (run `trialkg build` first)")
+                self.db = ox.Store.read_only(str(db))
+            else:
+                db.mkdir(parents=True, exist_ok=True)
+                self.db = ox.Store(str(db))
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+        if not read_only:
+            self.recover()
+
+    # -- crash safety --------------------------------------------------------
+    @property
+    def journal(self) -> Path:
+        return self.path / "journal"
+
+    def recover(self) -> list[str]:
+        """Drop the graphs of a load that did not finish; return their names."""
+        if not self.journal.exists():
+            return []
+        graphs = [g for g in self.journal.read_text(encoding="utf-8").splitlines() if g]
+        for graph in graphs:
+            self.db.remove_graph(ox.NamedNode(graph))
+        self.db.flush()
+        self.journal.unlink()
+        return graphs
+
+    def replace_graphs(self, graphs: dict[str, str]) -> None:
+        """Replace whole named graphs: ``{graph IRI: N-Quads text of that graph}``."""
+        if not graphs:
+            return
+        tmp = self.journal.with_suffix(".tmp")
+        tmp.write_text("\n".join(graphs) + "\n", encoding="utf-8")
+        os.replace(tmp, self.journal)
+        for graph in graphs:
+            node = ox.NamedNode(graph)
+            if self.db.contains_named_graph(node):
+                self.db.remove_graph(node)
+        self.db.bulk_load("".join(graphs.values()).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        self.db.flush()
+        self.journal.unlink()
+
+    # -- ontology ------------------------------------------------------------
+    def load_ontology(self) -> int:
+        """(Re)load every ``ontology/*.ttl`` file into the ontology graph; return its size."""
+        text = "".join(p.read_text(encoding="utf-8") for p in sorted(resource_dir("ontology").glob("*.ttl")))
+        graph = ox.NamedNode(ONTOLOGY_GRAPH)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+                 for t in ox.parse(text, format=ox.RdfFormat.TURTLE)] if text else []
+        if self.db.contains_named_graph(graph):
+            self.db.remove_graph(graph)
+        self.db.extend(quads)
+        self.db.flush()
+        return len(quads)
+
+    # -- reading ---------------------------------------------------------------
+    def query(self, sparql: str):
+        """Run SPARQL with every graph (ontology included) as the default graph."""
+        try:
+            return self.db.query(sparql, use_default_graph_as_union=True, prefixes=_PREFIX_MAP)
+        except SyntaxError as exc:
+            raise StoreError(f"SPARQL syntax error: {exc}") from exc
+
+    def record_hashes(self) -> dict[str, str]:
+        """``{record graph IRI: content hash}`` of every loaded record."""
+        rows = self.db.query(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{TKG}contentHash> ?h }} }}")
+        return {row[0].value: row[1].value for row in rows}
+
+    def quad_count(self) -> int:
+        return len(self.db)
+
+    def dump(self, output, fmt: ox.RdfFormat) -> None:
+        """Serialise the whole store (named graphs) or, for triple formats, the union."""
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            self.db.dump(output, format=fmt)
+            return
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self.db.quads_for_pattern(None, None, None))
+        ox.serialize(triples, output, format=fmt, prefixes=_PREFIX_MAP)
+
+    # -- quarantine ------------------------------------------------------------
+    def quarantine(self, key: str, raw: bytes, reasons: list[dict], suffix: str = "") -> None:
+        """Keep a record that could not be loaded, with its reasons."""
+        folder = self.quarantine_dir / _safe_name(key)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"record{suffix}").write_bytes(raw)
+        (folder / "reasons.json").write_text(json.dumps(reasons, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    def release(self, key: str) -> None:
+        """Forget a quarantined record once it has loaded."""
+        folder = self.quarantine_dir / _safe_name(key)
+        if folder.is_dir():
+            shutil.rmtree(folder)
+
+    def quarantined(self) -> Iterator[tuple[str, list[dict]]]:
+        if not self.quarantine_dir.is_dir():
+            return
+        for folder in sorted(self.quarantine_dir.iterdir()):
+            reasons = folder / "reasons.json"
+            if reasons.exists():
+                yield folder.name, json.loads(reasons.read_text(encoding="utf-8"))
+
+    def close(self) -> None:
+        if not self.read_only:
+            self.db.flush()
+
+
+def _safe_name(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)[:200]
+
+
+_PREFIX_MAP = {line.split()[1].rstrip(":"): line.split()[2][1:-1] for line in SPARQL_PROLOGUE.splitlines()}
+
