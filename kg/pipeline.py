@@ -18,8 +18,8 @@ from pathlib import Path
 from . import __version__
 from .errors import KGError
 from .mapper import map_trial, record_iri
-from .model import RawRecord
-from .rdf import DEFAULT_BASE, TKG
+from .model import RawRecord, Trial
+from .rdf import DEFAULT_BASE, TKG, Quads
 from .readers import read_records
 from .resources import resource_dir
 from .store import Store
@@ -49,6 +49,11 @@ class BuildReport:
         return (f"{self.read} records read: {self.loaded} loaded, {self.unchanged} unchanged, "
                 f"{self.superseded} superseded, {self.quarantined} quarantined; {self.quads} quads written, "
                 f"{self.warnings} shape warnings, {self.field_issues} field issues; {self.seconds:.1f} s")
+
+
+def record_quads(trial: Trial, base: str = DEFAULT_BASE, retrieved: str = "") -> Quads:
+    """Everything one record becomes: the linked, mapped N-Quads of its named graph."""
+    return map_trial(trial, base, retrieved)
 
 
 def _setup_digest(base: str) -> str:
@@ -117,7 +122,7 @@ class _Build:
             self.versions[graph] = trial.version_date
             self.store.release(_key(raw))
             return
-        quads = map_trial(trial, self.base, _mtime(raw.source_file))
+        quads = record_quads(trial, self.base, _mtime(raw.source_file))
         quads.text(graph, TKG + "contentHash", digest)
         self.report.field_issues += len(trial.issues)
         self.batch[graph] = (raw, quads.serialize(), digest)
