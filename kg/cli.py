@@ -267,5 +267,10 @@ def coverage(inputs: tuple[str, ...], fmt: str, show_all: bool) -> None:
         sys.exit(EXIT_NONCONFORMANT)
 
 
+from .link.commands import instruments_cmd, mesh_cmd  # noqa: E402
+
+main.add_command(mesh_cmd)
+main.add_command(instruments_cmd)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

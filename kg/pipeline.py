@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import KGError
+from .link import link_trial
 from .mapper import map_trial, record_iri
 from .model import RawRecord, Trial
 from .rdf import DEFAULT_BASE, TKG, Quads
@@ -53,6 +54,7 @@ class BuildReport:
 
 def record_quads(trial: Trial, base: str = DEFAULT_BASE, retrieved: str = "") -> Quads:
     """Everything one record becomes: the linked, mapped N-Quads of its named graph."""
+    link_trial(trial)
     return map_trial(trial, base, retrieved)
 
 

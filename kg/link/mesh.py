@@ -32,6 +32,8 @@ MESH_ENV = "TRIALKG_MESH"
 BASE_SCORE = {"exact": 1.0, "synonym": 0.95, "normalised": 0.9, "inferred": 0.7}
 #: MeSH tree branches whose descriptors are conditions (diseases; mental disorders; signs and symptoms)
 CONDITION_TREES = ("C", "F03")
+#: MeSH tree branches whose descriptors are interventions (chemicals and drugs; techniques and equipment)
+INTERVENTION_TREES = ("D", "E")
 
 
 @dataclass(slots=True)
@@ -169,9 +171,12 @@ class Matcher:
             implied = {}
             for row in read_tsv("mappings", "mesh", "learned-implied.tsv"):
                 implied.setdefault(row[0], []).append(row[1])
-        kinds = {row[0]: row[1] == "condition" for row in read_tsv("mappings", "mesh", "learned-kinds.tsv")}
-        #: descriptor -> whether NLM indexes it as a condition (True) or only as an intervention (False)
-        self.kinds = kinds
+        #: descriptor -> condition | intervention, as NLM indexed it; the hand-written tables name conditions
+        self.kinds = {row[0]: row[1] for row in read_tsv("mappings", "mesh", "learned-kinds.tsv")}
+        for uis in self.abbreviations.values():
+            self.kinds.update(dict.fromkeys(uis, "condition"))
+        for text, ui, *_ in read_tsv("mappings", "mesh", "synonyms.tsv"):
+            self.kinds[ui] = "condition"
         #: descriptors NLM's indexing lists along with another (Low Back Pain -> Back Pain)
         self.implied = {ui: tuple(x for x in more if x in self.labels) for ui, more in implied.items()}
         self.lengths: dict[str, tuple[int, ...]] = {}
@@ -241,39 +246,48 @@ class Matcher:
                     continue  # shorter phrases at this position are nested in this one
         return found
 
-    def ground(self, text: str, method: str | None = None, strict: bool = False) -> list[Grounding]:
-        """Groundings of one text, one per descriptor (best score kept), in text order.
+    def ground_spans(self, text: str, method: str | None = None, strict: bool = False,
+                     kind: str = "condition") -> list[tuple[str, Grounding]]:
+        """(matched phrase, grounding) pairs of one text, one per descriptor (best score kept), in text order.
 
-        Descriptors known not to be conditions are left out; so are those not
-        known to be conditions when found inside a longer text or, with
-        ``strict``, anywhere (texts that are not condition names: keywords, titles).
+        Only descriptors that can be of ``kind`` (``condition`` or ``intervention``)
+        are kept: those known to be of the other kind are left out, and so are
+        those of unknown kind when found inside a longer text or, with
+        ``strict``, anywhere (texts that are not names: keywords, titles).  A
+        condition's name mentions body parts, people and procedures that are
+        not the condition.
         """
-        best: dict[str, Grounding] = {}
+        best: dict[str, tuple[str, Grounding]] = {}
         for m in self.matches(text, nested=True):
             for ui in m.descriptors:
-                kind = self.is_condition(ui)
-                # a phrase inside a longer text must be a known condition: a condition's name
-                # mentions body parts, people and procedures that are not the condition
-                if kind is False or ((strict or m.partial) and kind is None):
+                known = self.kind(ui)
+                if (known and known != kind) or ((strict or m.partial) and known is None):
                     continue
                 if m.partial and ui in self.stop:
                     continue
                 score = round(m.score * BASE_SCORE["inferred"], 3) if method == "inferred" else m.score
-                if ui not in best or best[ui].score < score:
-                    best[ui] = Grounding(ui, self.labels[ui], method or m.method, score, "trialkg")
-        for ui, g in list(best.items()):
+                if ui not in best or best[ui][1].score < score:
+                    best[ui] = (m.text, Grounding(ui, self.labels[ui], method or m.method, score, "trialkg"))
+        for ui, (phrase, g) in list(best.items()):
             for extra in self.implied.get(ui, ()):
                 if extra not in best:
-                    best[extra] = Grounding(extra, self.labels[extra], method or "synonym", round(g.score * 0.9, 3),
-                                            "trialkg")
+                    best[extra] = (phrase, Grounding(extra, self.labels[extra], method or "synonym",
+                                                     round(g.score * 0.9, 3), "trialkg"))
         return list(best.values())
 
-    def is_condition(self, ui: str) -> bool | None:
-        """Whether a descriptor names a condition: by its tree numbers, else as NLM used it; None if unknown."""
+    def ground(self, text: str, method: str | None = None, strict: bool = False,
+               kind: str = "condition") -> list[Grounding]:
+        """Groundings of one text (see :meth:`ground_spans`)."""
+        return [g for _, g in self.ground_spans(text, method, strict, kind)]
+
+    def kind(self, ui: str) -> str | None:
+        """``condition``, ``intervention`` or None (unknown): by tree numbers, else as NLM indexed it."""
         trees = self.vocab.trees.get(ui)
         if not trees:
             return self.kinds.get(ui)
-        return any(t.startswith(CONDITION_TREES) for t in trees)
+        if any(t.startswith(CONDITION_TREES) for t in trees):
+            return "condition"
+        return "intervention" if any(t.startswith(INTERVENTION_TREES) for t in trees) else None
 
 
 @cache
