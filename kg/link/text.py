@@ -17,7 +17,7 @@ from ..resources import read_tsv
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
 #: endings a word keeps although it ends in ``s`` (diabetes -> diabete is fine, but not these)
-_KEEP_S = ("ss", "us", "is", "ys", "as", "os")
+_KEEP_S = ("ss", "us", "is", "ys", "os")
 _DROP = frozenset({"the"})
 
 
