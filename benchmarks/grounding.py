@@ -53,7 +53,7 @@ def gold(study: dict) -> set[str]:
 
 def predict(m: Matcher, study: dict, keywords: bool) -> set[str]:
     """The descriptors grounded from a record's condition texts (and, known conditions only, its keywords)."""
-    found = {g.descriptor for t in texts(study, False) for g in m.ground(t)}
+    found = {g.descriptor for t in texts(study, False) for g in m.ground(t, strict=True)}
     if keywords:
         cm = study["protocolSection"].get("conditionsModule") or {}
         found |= {g.descriptor for t in cm.get("keywords") or () for g in m.ground(t, strict=True)}
@@ -91,7 +91,7 @@ def main() -> None:
         p, g = base(s), gold(s)
         tp, pred, gld = tp + len(p & g), pred + len(p), gld + len(g)
     print(f"exact preferred label only, held-out: P {tp / max(pred, 1):.3f}  R {tp / max(gld, 1):.3f}")
-    plain = Matcher(shipped_vocabulary(), learned=[], stop=set(), implied={})
+    plain = Matcher(shipped_vocabulary(), learned=[], stop=set(), implied={}, nested_ok=set())
     full = matcher()
     for name, m in (("hand tables, no learned tables", plain), ("shipped tables incl. learned", full)):
         for kw in (False, True):

@@ -1,14 +1,21 @@
 """Learn MeSH synonym tables from the learning half of the ctgov_v2 corpus.
 
 Only records at even positions in NCT-id order are read (``grounding.py``
-measures on the odd ones).  Three tables are written to ``mappings/mesh/``:
+measures on the odd ones), together with the legacy-XML records of
+``ctgov_xml`` (their ``condition_browse`` and ``intervention_browse`` terms),
+leaving out any trial that is also in ``ctgov_v2``.  Tables written to
+``mappings/mesh/``:
 
 * ``learned-synonyms.tsv`` text -> descriptor: NLM's ``asFound`` phrases that
-  occur in a record's condition texts, and whole condition texts whose record
-  NLM indexed with a descriptor the matcher does not yet find (kept when the
-  pair holds in at least half the records having the text);
+  occur in a record's condition texts, and whole condition texts (seen at least
+  twice, in records listing at most two) whose record NLM indexed with a
+  descriptor the matcher does not yet find; kept when the pair holds in at
+  least half the records having the text;
 * ``learned-implied.tsv`` descriptor -> descriptor NLM lists along with it
   (Low Back Pain -> Back Pain), kept at a ratio of at least 0.5;
+* ``learned-nested.tsv`` descriptors NLM mostly lists when their phrase lies
+  inside a longer match (Hernia for "Herniation" in "Lumbar Disc Herniation");
+* ``learned-kinds.tsv`` descriptors NLM indexed as conditions or interventions;
 * ``learned-stop.tsv`` descriptors that, found inside a longer condition text,
   were mostly not NLM's (Prostatectomy in "Erectile Dysfunction After Prostatectomy").
 
@@ -18,6 +25,7 @@ measures on the odd ones).  Three tables are written to ``mappings/mesh/``:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from collections import Counter, defaultdict
 
 from grounding import DEFAULT_CORPUS, gold, halves, load, predict, texts
@@ -28,6 +36,35 @@ from kg.mesh import normalise_id
 from kg.resources import resource
 
 MIN_RATIO = 0.5
+#: how often NLM must list a descriptor along with another, or when nested in a longer match, to be learned
+IMPLIED_RATIO = 0.9
+NESTED_RATIO = 0.5
+MAX_CONDITIONS = 2
+
+
+def load_xml(folder: Path, exclude: set[str]) -> list[dict]:
+    """Legacy CT.gov XML records as the parts of a v2 study the learners read (no ``asFound`` there)."""
+    from lxml import etree
+
+    by_label = {lab: ui for ui, lab in shipped_vocabulary().labels.items()}
+    studies = []
+    for path in sorted(folder.glob("NCT*.xml")):
+        if path.stem in exclude:
+            continue
+        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        if root.find("condition_browse") is None:
+            continue
+
+        def browse(tag: str) -> dict:
+            return {"meshes": [{"id": by_label[t], "term": t} for t in root.xpath(f"{tag}/mesh_term/text()")
+                               if t in by_label]}
+        studies.append({
+            "protocolSection": {"conditionsModule": {"conditions": root.xpath("condition/text()"),
+                                                     "keywords": root.xpath("keyword/text()")}},
+            "derivedSection": {"conditionBrowseModule": browse("condition_browse"),
+                               "interventionBrowseModule": browse("intervention_browse")},
+        })
+    return studies
 
 
 def learn_synonyms(m: Matcher, studies: list[dict]) -> list[tuple[str, str, int]]:
@@ -36,6 +73,7 @@ def learn_synonyms(m: Matcher, studies: list[dict]) -> list[tuple[str, str, int]
     support: Counter = Counter()
     seen: Counter = Counter()
     shown: dict[tuple[str, ...], str] = {}
+    nlm: set[tuple[tuple[str, ...], str]] = set()  # pairs NLM itself reported (asFound)
     for study in studies:
         g = gold(study)
         conds = texts(study, False)
@@ -48,18 +86,20 @@ def learn_synonyms(m: Matcher, studies: list[dict]) -> list[tuple[str, str, int]
             ui, found = by_label.get(leaf.get("name", "")), leaf.get("asFound")
             if ui in g and found and key(found) and f" {' '.join(key(found))} " in f" {joined} ":
                 candidates.add((key(found), ui))
+                nlm.add((key(found), ui))
                 shown.setdefault(key(found), found)
         for k, c in zip(cond_keys, conds):
             shown.setdefault(k, c)
-            for ui in g - predicted:
-                candidates.add((k, ui))
+            if len(conds) <= MAX_CONDITIONS:  # in a long list, which text NLM read a descriptor from is anyone's guess
+                for ui in g - predicted:
+                    candidates.add((k, ui))
         for k in {k for k, _ in candidates} | set(cond_keys):
             seen[k] += 1
         for pair in candidates:
             support[pair] += 1
     out = []
     for (k, ui), n in support.items():
-        if n >= 2 and n / seen[k] >= MIN_RATIO and m.table.get(k, (None, ()))[1] != (ui,):
+        if (n >= 2 or (k, ui) in nlm) and n / seen[k] >= MIN_RATIO and m.table.get(k, (None, ()))[1] != (ui,):
             out.append((shown[k], ui, n))
     return sorted(out, key=lambda r: (r[0].casefold(), r[1]))
 
@@ -75,7 +115,20 @@ def learn_implied(m: Matcher, studies: list[dict]) -> list[tuple[str, str, int, 
             for y in g - p:
                 along[x, y] += 1
     return sorted((x, y, n, n / correct[x]) for (x, y), n in along.items()
-                  if n >= 2 and n / correct[x] >= MIN_RATIO)
+                  if n >= 2 and n / correct[x] >= IMPLIED_RATIO)
+
+
+def learn_nested(m: Matcher, studies: list[dict]) -> list[tuple[str, int, int]]:
+    """(descriptor, right, wrong) for descriptors that NLM mostly lists when found inside a longer match."""
+    right: Counter = Counter()
+    wrong: Counter = Counter()
+    for study in studies:
+        g = gold(study)
+        nested = {ui for t in texts(study, False) for match in m.matches(t, nested=True) if match.nested
+                  for ui in match.descriptors}
+        for ui in nested:
+            (right if ui in g else wrong)[ui] += 1
+    return sorted((ui, n, wrong[ui]) for ui, n in right.items() if n / (n + wrong[ui]) >= NESTED_RATIO)
 
 
 def learn_stop(m: Matcher, studies: list[dict]) -> list[tuple[str, int, int]]:
@@ -87,7 +140,7 @@ def learn_stop(m: Matcher, studies: list[dict]) -> list[tuple[str, int, int]]:
         partial = set()
         for t in texts(study, False):
             for match in m.matches(t, nested=True):
-                if match.partial:
+                if match.partial and not match.nested:
                     partial.update(match.descriptors)
         for ui in partial:
             (right if ui in g else wrong)[ui] += 1
@@ -118,23 +171,31 @@ def write(name: str, header: str, rows) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--xml", type=Path, default=DEFAULT_CORPUS.parent / "ctgov_xml",
+                        help="legacy XML records to learn from as well (trials also in --corpus are left out)")
     args = parser.parse_args()
-    from pathlib import Path
-    learn, _ = halves(load(Path(args.corpus)))
+    studies = load(args.corpus)
+    learn, _ = halves(studies)
+    if args.xml.is_dir():
+        learn = learn + load_xml(args.xml, {s["protocolSection"]["identificationModule"]["nctId"] for s in studies})
     vocab = shipped_vocabulary()
     kinds = learn_kinds(learn)
     write("learned-kinds.tsv", "# descriptor -> condition | intervention (label), as NLM indexed them in the learning "
           "half; learned by benchmarks/learn_synonyms.py",
           ((ui, kinds[ui], vocab.labels[ui]) for ui in sorted(kinds) if ui in vocab.labels))
-    base = Matcher(vocab, learned=[], stop=set(), implied={})
+    everything = set(vocab.labels)
+    base = Matcher(vocab, learned=[], stop=set(), implied={}, nested_ok=everything)
     synonyms = learn_synonyms(base, learn)
-    with_syn = Matcher(vocab, learned=[(t, ui) for t, ui, _ in synonyms], stop=set(), implied={})
+    pairs = [(t, ui) for t, ui, _ in synonyms]
+    nested = learn_nested(Matcher(vocab, learned=pairs, stop=set(), implied={}, nested_ok=everything), learn)
+    nested_ok = {ui for ui, *_ in nested}
+    with_syn = Matcher(vocab, learned=pairs, stop=set(), implied={}, nested_ok=nested_ok)
     implied = learn_implied(with_syn, learn)
     imp: dict[str, list[str]] = defaultdict(list)
     for x, y, *_ in implied:
         imp[x].append(y)
-    with_imp = Matcher(vocab, learned=[(t, ui) for t, ui, _ in synonyms], stop=set(), implied=dict(imp))
+    with_imp = Matcher(vocab, learned=pairs, stop=set(), implied=dict(imp), nested_ok=nested_ok)
     stop = learn_stop(with_imp, learn)
     labels = vocab.labels
     write("learned-synonyms.tsv", "# text -> MeSH descriptor (label, support in the learning half); "
@@ -142,10 +203,12 @@ def main() -> None:
     write("learned-implied.tsv", "# descriptor -> descriptor NLM lists along with it (labels, support, ratio); "
           "learned by benchmarks/learn_synonyms.py",
           ((x, y, labels[x], labels[y], n, f"{r:.2f}") for x, y, n, r in implied))
+    write("learned-nested.tsv", "# descriptor grounded from a phrase inside a longer match (label, right, wrong); "
+          "learned by benchmarks/learn_synonyms.py", ((ui, labels[ui], r, w) for ui, r, w in nested))
     write("learned-stop.tsv", "# descriptor not grounded from a phrase inside a longer text (label, right, wrong); "
           "learned by benchmarks/learn_synonyms.py", ((ui, labels[ui], r, w) for ui, r, w in stop))
     print(f"learned from {len(learn)} records: {len(synonyms)} synonyms, {len(implied)} implied pairs, "
-          f"{len(stop)} stop descriptors, {len(kinds)} descriptor kinds")
+          f"{len(stop)} stop descriptors, {len(nested)} nested descriptors, {len(kinds)} descriptor kinds")
 
 
 if __name__ == "__main__":

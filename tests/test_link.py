@@ -102,7 +102,8 @@ def graph_of(trial: Trial) -> Graph:
     ("Myeloid Leukaemias", "D007951", "normalised"),
     ("Anaemia", "D000740", "normalised"),
     ("Obstructive Sleep Apnea", "D020181", "synonym"),
-    ("Prostate Cancer", "D011471", "synonym"),
+    ("Prostate Cancer", "D011471", "normalised"),
+    ("Brain Tumours", "D001932", "normalised"),
     ("Herniated Discs", "D007405", "synonym"),
     ("Alzheimer's Disease", "D000544", "normalised"),
     ("Oesophageal Neoplasms", "D004938", "normalised"),
@@ -160,11 +161,13 @@ def test_mesh_command(tmp_path) -> None:
     lines = proc.stdout.splitlines()
     assert lines[0] == "input\tdescriptor\tlabel\tmethod\tscore"
     assert "Obstructive Sleep Apnea\tD020181\tSleep Apnea, Obstructive\tsynonym\t0.950" in lines
-    assert "Prostate Cancer\tD011471\tProstatic Neoplasms\tsynonym\t0.950" in lines
+    assert "Prostate Cancer\tD011471\tProstatic Neoplasms\tnormalised\t0.900" in lines
     listing = tmp_path / "conditions.txt"
     listing.write_text("SLE\n\nLupus Nephritis\n", encoding="utf-8")
     rows = run_cli("mesh", "--file", str(listing), check=True).stdout.splitlines()[1:]
-    assert [r.split("\t")[:2] for r in rows] == [["SLE", "D008180"], ["Lupus Nephritis", "D008181"]]
+    pairs = [tuple(r.split("\t")[:2]) for r in rows]
+    assert pairs[0] == ("SLE", "D008180") and pairs[1] == ("Lupus Nephritis", "D008181")
+    assert {p[0] for p in pairs} == {"SLE", "Lupus Nephritis"}  # the blank line is no input
     assert run_cli("mesh").returncode == 2
 
 

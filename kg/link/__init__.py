@@ -2,8 +2,8 @@
 
 :func:`link_trial` enriches a trial in place:
 
-* condition texts -> MeSH descriptors (``Condition.mesh``), with the method and a
-  score; a record listing no condition gets conditions inferred from its titles
+* condition texts -> MeSH descriptors that are conditions (``Condition.mesh``),
+  with the method and a score; a record listing no condition gets conditions inferred from its titles
   and summary (``Condition(inferred=True)``, method ``inferred``); the registry's
   own MeSH indexing (``Trial.condition_mesh``) is kept as it is;
 * intervention names -> MeSH descriptors (``Intervention.mesh``);
@@ -28,7 +28,7 @@ def link_trial(trial: Trial) -> None:
     m = mesh.matcher()
     for cond in trial.conditions:
         if not cond.mesh:
-            cond.mesh = m.ground(cond.text)
+            cond.mesh = m.ground(cond.text, strict=True)
     if not trial.conditions:
         trial.conditions = infer_conditions(trial, m)
     for itv in trial.interventions:
@@ -50,7 +50,7 @@ def infer_conditions(trial: Trial, m: mesh.Matcher | None = None) -> list[Condit
     m = m or mesh.matcher()
     found: dict[str, Condition] = {}
     for text in (trial.brief_title, trial.official_title, trial.brief_summary):
-        for phrase, g in m.ground_spans(text, method="inferred", strict=True):
+        for phrase, g in m.ground_spans(text, method="inferred", strict=True, expand=False):
             if g.descriptor not in found:
                 found[g.descriptor] = Condition(phrase, [g], inferred=True)
     return list(found.values())

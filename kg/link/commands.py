@@ -29,14 +29,17 @@ def _tsv(*cells: object) -> str:
 @click.option("--mesh", "mesh_file", type=click.Path(exists=True, dir_okay=False), envvar=MESH_ENV,
               help=f"NLM MeSH file (desc2026.xml or mesh.nt, optionally .gz) instead of the shipped tables "
                    f"[env {MESH_ENV}].")
-def mesh_cmd(texts: tuple[str, ...], file: str | None, mesh_file: str | None) -> None:
-    """Ground condition texts in MeSH: input, descriptor, label, method, score (TSV)."""
+@click.option("--kind", type=click.Choice(["condition", "intervention", "any"]), default="condition",
+              show_default=True, help="Which descriptors to keep: conditions (as the link stage does for "
+                                      "condition texts), interventions, or any.")
+def mesh_cmd(texts: tuple[str, ...], file: str | None, mesh_file: str | None, kind: str) -> None:
+    """Ground texts in MeSH: input, descriptor, label, method, score (TSV)."""
     m = matcher(mesh_file)
     click.echo(_tsv("input", "descriptor", "label", "method", "score"))
     rows = grounded = 0
     items = _inputs(texts, file)
     for text in items:
-        found = m.ground(text)
+        found = m.ground(text, strict=kind == "condition", kind=None if kind == "any" else kind)
         grounded += bool(found)
         for g in found:
             rows += 1

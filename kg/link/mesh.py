@@ -146,7 +146,8 @@ class Matcher:
     """Longest-phrase MeSH matcher compiled once from a vocabulary and the synonym tables."""
 
     def __init__(self, vocab: Vocabulary, learned: list[tuple[str, str]] | None = None,
-                 stop: set[str] | None = None, implied: dict[str, list[str]] | None = None) -> None:
+                 stop: set[str] | None = None, implied: dict[str, list[str]] | None = None,
+                 nested_ok: set[str] | None = None) -> None:
         self.vocab = vocab
         self.labels = vocab.labels
         self.abbreviations: dict[str, tuple[str, ...]] = {}
@@ -167,6 +168,10 @@ class Matcher:
             stop = {row[0] for row in read_tsv("mappings", "mesh", "learned-stop.tsv")}
         #: descriptors not grounded from a phrase inside a longer text (they rarely name the condition there)
         self.stop = stop
+        if nested_ok is None:
+            nested_ok = {row[0] for row in read_tsv("mappings", "mesh", "learned-nested.tsv")}
+        #: descriptors grounded from a phrase inside or across a longer match ("Herniation" in "Disc Herniation")
+        self.nested_ok = nested_ok
         if implied is None:
             implied = {}
             for row in read_tsv("mappings", "mesh", "learned-implied.tsv"):
@@ -177,6 +182,14 @@ class Matcher:
             self.kinds.update(dict.fromkeys(uis, "condition"))
         for text, ui, *_ in read_tsv("mappings", "mesh", "synonyms.tsv"):
             self.kinds[ui] = "condition"
+        words = read_tsv("mappings", "mesh", "condition-words.tsv")
+        endings = tuple(w for kind, w in words if kind == "ending")
+        marks = {w for kind, w in words if kind == "word"}
+        for ui, label in self.labels.items():
+            if ui not in self.kinds:
+                parts = label.replace(",", " ").lower().split()
+                if parts and (parts[-1].endswith(endings) or marks.intersection(parts)):
+                    self.kinds[ui] = "condition"
         #: descriptors NLM's indexing lists along with another (Low Back Pain -> Back Pain)
         self.implied = {ui: tuple(x for x in more if x in self.labels) for ui, more in implied.items()}
         self.lengths: dict[str, tuple[int, ...]] = {}
@@ -247,28 +260,38 @@ class Matcher:
         return found
 
     def ground_spans(self, text: str, method: str | None = None, strict: bool = False,
-                     kind: str = "condition") -> list[tuple[str, Grounding]]:
+                     kind: str | None = "condition", expand: bool = True) -> list[tuple[str, Grounding]]:
         """(matched phrase, grounding) pairs of one text, one per descriptor (best score kept), in text order.
 
-        Only descriptors that can be of ``kind`` (``condition`` or ``intervention``)
-        are kept: those known to be of the other kind are left out, and so are
-        those of unknown kind when found inside a longer text or, with
-        ``strict``, anywhere (texts that are not names: keywords, titles).  A
-        condition's name mentions body parts, people and procedures that are
-        not the condition.
+        Only descriptors that can be of ``kind`` (``condition`` or ``intervention``;
+        None for any) are kept: those known to be of the other kind are left
+        out, and so are those of unknown kind when found inside a longer text
+        or, with ``strict``, anywhere.  A condition's name mentions body parts,
+        people and procedures that are not the condition.  With ``expand``
+        (NLM's way of indexing) phrases nested in longer matches count too, and
+        descriptors NLM lists along with those found are added.
         """
         best: dict[str, tuple[str, Grounding]] = {}
-        for m in self.matches(text, nested=True):
+        found = self.matches(text, nested=expand)
+        if "," in text and not any(not m.partial for m in found):
+            # an inverted heading written by the registry: "Disk, Herniated", "Hypogonadism, Male"
+            for form in inversions(text):
+                whole = [m for m in self.matches(form, nested=True) if not m.partial]
+                if whole:
+                    found = [Match(m.descriptors, "normalised", 0, len(text), text, m.score) for m in whole]
+                    break
+        for m in found:
             for ui in m.descriptors:
-                known = self.kind(ui)
-                if (known and known != kind) or ((strict or m.partial) and known is None):
-                    continue
-                if m.partial and ui in self.stop:
+                if kind:
+                    known = self.kind(ui)
+                    if (known and known != kind) or ((strict or m.partial) and known is None):
+                        continue
+                if (m.partial and ui in self.stop) or (m.nested and ui not in self.nested_ok):
                     continue
                 score = round(m.score * BASE_SCORE["inferred"], 3) if method == "inferred" else m.score
                 if ui not in best or best[ui][1].score < score:
                     best[ui] = (m.text, Grounding(ui, self.labels[ui], method or m.method, score, "trialkg"))
-        for ui, (phrase, g) in list(best.items()):
+        for ui, (phrase, g) in list(best.items()) if expand else ():
             for extra in self.implied.get(ui, ()):
                 if extra not in best:
                     best[extra] = (phrase, Grounding(extra, self.labels[extra], method or "synonym",
@@ -276,7 +299,7 @@ class Matcher:
         return list(best.values())
 
     def ground(self, text: str, method: str | None = None, strict: bool = False,
-               kind: str = "condition") -> list[Grounding]:
+               kind: str | None = "condition") -> list[Grounding]:
         """Groundings of one text (see :meth:`ground_spans`)."""
         return [g for _, g in self.ground_spans(text, method, strict, kind)]
 

@@ -2,7 +2,9 @@
 
 A phrase becomes a tuple of tokens: lower case, British spellings made American
 (``tumour`` -> ``tumor``, from ``mappings/mesh/spellings.tsv``), simple plurals
-made singular, apostrophe-s dropped, punctuation and hyphens split.  Upper-case
+made singular, words of the same meaning made one (``disorder`` -> ``disease``,
+``prostatic`` -> ``prostate``, from ``mappings/mesh/word-variants.tsv``),
+apostrophe-s dropped, punctuation and hyphens split.  Upper-case
 abbreviations that the abbreviation table knows keep their case under a ``#``
 marker so that ``SLE`` matches but the word ``sle`` inside a sentence does not.
 """
@@ -19,6 +21,11 @@ _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
 #: endings a word keeps although it ends in ``s`` (diabetes -> diabete is fine, but not these)
 _KEEP_S = ("ss", "us", "is", "ys", "os")
 _DROP = frozenset({"the"})
+
+
+@cache
+def _variants() -> dict[str, str]:
+    return {w: canonical for w, canonical in read_tsv("mappings", "mesh", "word-variants.tsv")}
 
 
 @cache
@@ -42,6 +49,7 @@ def word(token: str) -> str:
         w = w[:-3] + "y"
     elif len(w) > 3 and w.endswith("s") and not w.endswith(_KEEP_S):
         w = w[:-1]
+    w = _variants().get(w, w)
     _WORDS[token] = w
     return w
 
