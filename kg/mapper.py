@@ -126,7 +126,8 @@ class _Mapper:
             link = ident.link or landing_page(ident.value)
             if link:
                 q.typed(node, TKG + "landingPage", link, XSD + "anyURI")
-        q.text(t, LABEL, tr.brief_title or tr.official_title)
+        # a page without a title (the "Clinical Trial Details" page has none) is labelled by its identifier
+        q.text(t, LABEL, tr.brief_title or tr.official_title or tr.trial_id)
         q.text(t, TKG + "briefTitle", tr.brief_title)
         q.text(t, TKG + "officialTitle", tr.official_title)
         q.text(t, TKG + "acronym", tr.acronym)

@@ -1,0 +1,3 @@
+"""placeholder"""
+FORMAT = "who-page"
+def detect(h, n): return False
