@@ -180,7 +180,7 @@ def read_page(text: str, source_file: str = "") -> Trial:
     if r.get("source"):
         trial.organisations.append(Organisation(r.get("source"), "ResponsibleOrganisationRole"))
     if r.get("contact"):
-        trial.people.append(_contact(r.get("contact")))
+        trial.people.append(_contact(r.get("contact"), c))
     flag = yes_no(r.get("isFdaRegulated"))
     if flag is not None:
         trial.flags["isFdaRegulated"] = flag
@@ -257,12 +257,13 @@ def _ages(text: str, issues: list[Issue]) -> tuple[str, str]:
     return "", ""
 
 
-def _contact(text: str) -> Person:
+def _contact(text: str, c: Codes) -> Person:
+    """``Maria Rossi, MD +39 02 1234 5678 maria.rossi@example.org`` -> name, degree, phone, email."""
     email = _EMAIL.search(text)
     rest = _EMAIL.sub(" ", text)
     phone = _PHONE.search(rest)
-    name = clean((_PHONE.sub(" ", rest) if phone else rest).strip(" ,;"))
-    return Person(name or text, "ContactRole", "Contact", email=email[0] if email else "",
+    name, degree = c.split_degree(clean((_PHONE.sub(" ", rest) if phone else rest).strip(" ,;")))
+    return Person(name or text, "ContactRole", "Contact", degree=degree, email=email[0] if email else "",
                   phone=phone[0].strip() if phone else "")
 
 

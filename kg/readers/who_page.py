@@ -86,7 +86,7 @@ class _Reader:
                 out[key] = m[2]
                 last = key
             elif last is not None:
-                out[last] = f"{out[last]}\n{text}"
+                out[last] = f"{out[last]} {text}"  # a value wrapped onto the next line
             else:
                 self.issues.append(Issue(section, "unrecognised line, kept verbatim", text))
         return out
