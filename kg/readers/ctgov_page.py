@@ -19,7 +19,7 @@ from ..model import (
     Condition, Eligibility, Identifier, Intervention, Issue, Location, Organisation, Outcome, Person, RawRecord,
     RelatedTrial, Trial,
 )
-from ._page import Codes, block, clean, decode, lines_of, squash, yes_no
+from ._page import Codes, block, clean, decode, lines_of, split_phases, squash, yes_no
 
 FORMAT = "ctgov-page"
 MAPPING = "ctgov-page"
@@ -54,8 +54,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d ()./-]{5,}\d(?:\s*(?:ext\.?|x)\s*\d+)?")
 _OUTCOME_KIND = re.compile(r"^(Primary|Secondary|Other(?: Pre-specified)?)\s+(.*)$", re.IGNORECASE | re.DOTALL)
 _SENTENCE_START = re.compile(r"\s(?=(?:The|This|These|A|An|It|To|Assessed|Measured|Defined)\s)")
-_TIME_FRAME = re.compile(r"\s((?:[Uu]p to|[Aa]t|[Ff]rom|[Bb]aseline|[Cc]hanges? (?:of|from)|[Dd]ay|[Ww]eek|[Mm]onth|[Yy]ear"
-                         r"|\d+\s*(?:hours?|days?|weeks?|months?|years?))\b.*)$")
+_TIME_FRAME = re.compile(r"\s((?:[Uu]p to|[Aa]t|[Ff]rom|[Bb]aseline|[Cc]hanges? (?:of|from)|[Dd]ay|[Ww]eek|[Mm]onth"
+                         r"|[Yy]ear|\d+\s*(?:hours?|days?|weeks?|months?|years?))\b.*)$")
 _RELATED = re.compile(r"^(?P<status>.*?)\s*(?P<id>NCT\d{8})\s+-\s+(?P<rest>.*)$")
 _RELATED_PHASE = re.compile(r"\s(?P<phase>(?:Early Phase 1|Phase \d)(?:/Phase \d)*|N/A)$")
 
@@ -165,9 +165,10 @@ def read_page(text: str, source_file: str = "") -> Trial:
     for line in secs["head"]:
         m = re.search(r"Status:\s*(.+)$", squash(line))
         if m and trial.overall_status and m[1] != trial.overall_status.text:
-            r.issues.append(Issue("Status", f"page heading gives another status; kept {trial.overall_status.text!r}", m[1]))
+            r.issues.append(Issue("Status", f"page heading gives another status; kept {trial.overall_status.text!r}",
+                                  m[1]))
     phase = squash(r.values.get("phase", ("", None))[0])
-    trial.phases = [p for p in (c.code("phase", x, "Phase") for x in _phases(phase)) if p]
+    trial.phases = [p for p in (c.code("phase", x, "Phase") for x in split_phases(phase)) if p]
     for key in ("firstSubmittedDate", "firstPostedDate", "lastUpdateSubmittedDate", "lastUpdatePostedDate",
                 "startDate", "primaryCompletionDate", "completionDate", "statusVerifiedDate"):
         value = c.date(r.get(key), key, r.kind(key), day_first=False)
@@ -227,15 +228,6 @@ def read_page(text: str, source_file: str = "") -> Trial:
     trial.related = _related(secs.get("related", []), c)
     trial.issues = r.issues
     return trial
-
-
-def _phases(text: str) -> list[str]:
-    """``Phase 2/Phase 3`` -> both; ``N/A`` whole."""
-    if not text:
-        return []
-    if text.casefold() in ("n/a", "na", "not applicable"):
-        return [text]
-    return [p.strip() for p in text.split("/") if p.strip()]
 
 
 def _ages(text: str, issues: list[Issue]) -> tuple[str, str]:
@@ -389,7 +381,7 @@ def _related(lines: list[str], c: Codes) -> list[RelatedTrial]:
         p = _RELATED_PHASE.search(rest)
         if p:
             rest = rest[:p.start()]
-            phases = [x for x in (c.code("phase", v, "See also.phase") for v in _phases(p["phase"])) if x]
+            phases = [x for x in (c.code("phase", v, "See also.phase") for v in split_phases(p["phase"])) if x]
         out.append(RelatedTrial(m["id"], rest.strip(), c.code("status", m["status"], "See also.status"), phases))
     return out
 

@@ -14,8 +14,10 @@ import re
 from collections.abc import Iterator
 
 from ..identifiers import classify
-from ..model import Condition, Eligibility, Identifier, Intervention, Issue, Organisation, Outcome, Person, RawRecord, Trial
-from ._page import Codes, block, clean, decode, lines_of, squash, yes_no
+from ..model import (
+    Coded, Condition, Eligibility, Identifier, Intervention, Issue, Organisation, Outcome, Person, RawRecord, Trial,
+)
+from ._page import Codes, block, clean, decode, lines_of, split_phases, squash, yes_no
 
 FORMAT = "who-page"
 MAPPING = "who-page"
@@ -181,19 +183,12 @@ def read_page(text: str, source_file: str = "") -> Trial:
     return trial
 
 
-def _phases(text: str, c: Codes) -> list:
-    text = squash(text.replace("\n", " "))
-    if not text:
-        return []
-    if _EUCTR_PHASE.search(text):  # EU CTR's yes/no block
-        return [c.code("phase", f"Phase {m[1].upper()}", "Phase") for m in _EUCTR_PHASE.finditer(text)
-                if m[2].casefold() == "yes"]
-    if text.casefold() in ("n/a", "na", "not applicable"):
-        parts = [text]
+def _phases(text: str, c: Codes) -> list[Coded]:
+    """Phases of the phase field, including EU CTR's "(Phase II): yes" block."""
+    if _EUCTR_PHASE.search(text):
+        parts = [f"Phase {m[1].upper()}" for m in _EUCTR_PHASE.finditer(text) if m[2].casefold() == "yes"]
     else:
-        parts = [p.strip() for p in re.split(r"\s*/\s*", text) if p.strip()]
-        if len(parts) == 2 and re.fullmatch(r"\d|I{1,3}|IV", parts[1]) and parts[0].casefold().startswith("phase"):
-            parts[1] = f"Phase {parts[1]}"  # "Phase 2/3"
+        parts = split_phases(text)
     return [x for x in (c.code("phase", p, "Phase") for p in parts) if x]
 
 
