@@ -185,6 +185,8 @@ class _Mapper:
             q.typed(rec, TKG + "landingPage", tr.url, XSD + "anyURI")
         if tr.version_date:
             q.typed(rec, TKG + "versionDate", tr.version_date, date_datatype(tr.version_date))
+        if tr.export_date:
+            q.typed(rec, TKG + "exportDate", tr.export_date, date_datatype(tr.export_date))
         if self.retrieved:
             q.typed(rec, PROV + "generatedAtTime", self.retrieved, XSD + "dateTime")
         q.text(rec, TKG + "mappedBy", f"trialkg {__version__}")
@@ -229,6 +231,12 @@ class _Mapper:
         for k, g in enumerate(tr.intervention_mesh, 1):
             q.iri(t, TKG + "interventionDescriptor", mesh_iri(g.descriptor))
             self.grounding(f"{t}/interventions", k, g)
+        for g in tr.condition_ancestors:
+            q.iri(t, TKG + "healthConditionAncestor", mesh_iri(g.descriptor))
+            q.text(mesh_iri(g.descriptor), LABEL, g.label)
+        for g in tr.intervention_ancestors:
+            q.iri(t, TKG + "interventionAncestor", mesh_iri(g.descriptor))
+            q.text(mesh_iri(g.descriptor), LABEL, g.label)
         if tr.condition_mesh:
             q.iri(t, TKG + "conditionIndexing", f"{t}/conditions")
             q.iri(f"{t}/conditions", TYPE, TKG + "RegistryIndexing")

@@ -219,6 +219,7 @@ class Trial:
     record_id: str = ""  #: id of the source record; defaults to ``trial_id``
     source_file: str = ""
     version_date: str = ""  #: the registry's last-update date of this version
+    export_date: str = ""  #: when the registry exported this copy of the record, where it says
     url: str = ""
     ids: list[Identifier] = field(default_factory=list)
     brief_title: str = ""
@@ -245,6 +246,8 @@ class Trial:
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)
     condition_mesh: list[Grounding] = field(default_factory=list)  #: the registry's own indexing of the record
+    condition_ancestors: list[Grounding] = field(default_factory=list)  #: broader descriptors of that indexing
+    intervention_ancestors: list[Grounding] = field(default_factory=list)
     intervention_mesh: list[Grounding] = field(default_factory=list)
     arms: list[Arm] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)

@@ -78,4 +78,9 @@ class Quads:
         return len(self.lines)
 
     def serialize(self) -> str:
+        """The N-Quads text."""
         return "".join(self.lines)
+
+    def ntriples(self) -> str:
+        """The same statements as N-Triples (without the graph name)."""
+        return self.serialize().replace(" " + self._tail, " .\n")
