@@ -251,6 +251,26 @@ def quarantine_cmd(store_path: str) -> None:
 
 
 @main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7878, show_default=True, type=int)
+def serve(store_path: str, host: str, port: int) -> None:
+    """Serve the store as a read-only SPARQL endpoint at http://HOST:PORT/sparql."""
+    from .serve import serve as make_server
+
+    store = Store(store_path, read_only=True)
+    server = make_server(store, host, port)
+    click.echo(f"serve: {store.quad_count()} quads at http://{host}:{server.server_port}/sparql (Ctrl-C stops)",
+               err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--format", "fmt", default="ctgov-json", show_default=True, help="Format whose field map to use.")
 @click.option("--all", "show_all", is_flag=True, help="List every field path, not only those not mapped.")
