@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
 from kg.pipeline import record_quads
@@ -29,12 +29,7 @@ def mapped_graph(path: Path, fmt: str) -> Graph:
         graph.bind(prefix, ns)
     for raw in read_records([path], fmt):
         assert raw.trial is not None, f"{path}: {raw.error}"
-        nquads = record_quads(raw.trial).serialize()
-        # N-Quads put every triple in the record's named graph; a plain Graph would drop them all
-        dataset = Dataset()
-        dataset.parse(data=nquads, format="nquads")
-        for s, p, o, _ in dataset.quads():
-            graph.add((s, p, o))
+        graph.parse(data=record_quads(raw.trial).ntriples(), format="nt")
     for triple in list(graph):
         if triple[1] in VOLATILE:
             graph.remove(triple)

@@ -70,8 +70,8 @@ def test_ctgov_identity_status_and_phase(ctgov):
 def test_ctgov_dates_keep_their_precision_and_estimation(ctgov):
     d = ctgov.dates
     assert (d["startDate"].value, d["startDate"].kind) == ("2017-01", None)
-    assert (d["completionDate"].value, d["completionDate"].kind) == ("2020-01", "estimated")
-    assert (d["primaryCompletionDate"].value, d["primaryCompletionDate"].kind) == ("2019-09", "estimated")
+    assert (d["completionDate"].value, d["completionDate"].kind) == ("2020-01", "Estimated")
+    assert (d["primaryCompletionDate"].value, d["primaryCompletionDate"].kind) == ("2019-09", "Estimated")
     assert d["firstSubmittedDate"].value == "2018-02-07"
     assert d["lastUpdateSubmittedDate"].value == "2018-03-08"
     assert d["statusVerifiedDate"].value == "2018-03"
@@ -150,8 +150,8 @@ def test_ctgov_variant_with_conditions_locations_and_two_sponsors():
         "allocation": "AllocationRandomized", "interventionModel": "ModelParallel", "masking": "MaskingDouble",
         "primaryPurpose": "PurposeTreatment"}
     assert [w.term for w in t.who_masked] == ["MaskedParticipant", "MaskedInvestigator"]
-    assert (t.enrollment, t.enrollment_kind) == (120, "estimated")
-    assert t.dates["startDate"].kind == "estimated"
+    assert (t.enrollment, t.enrollment_kind) == (120, "Estimated")
+    assert t.dates["startDate"].kind == "Estimated"
     assert (t.eligibility.minimum_age, t.eligibility.maximum_age) == ("18 Years", "")
     p = t.people[0]
     assert (p.name, p.degree, p.email, p.phone) == ("Maria Rossi", "MD", "maria.rossi@example.org", "+39 02 1234 5678")

@@ -79,12 +79,12 @@ def _sections(lines: list[str]) -> dict[str, list[str]]:
 
 
 def _label(line: str) -> tuple[str, str, str | None] | None:
-    """``(key, value, kind)`` of a labelled line, or None; ``Est. completion date X`` has kind estimated."""
+    """``(key, value, kind)`` of a labelled line, or None; ``Est. completion date X`` has kind ``Est.``."""
     text = squash(line)
     kind = None
     m = _KIND_PREFIX.match(text)
     if m:
-        kind = "actual" if m[1].casefold() == "actual" else "estimated"
+        kind = m[1]
         text = m[2][:1].upper() + m[2][1:]
     for label in _LABEL_ORDER:
         if text == label or text.startswith(label + " "):
@@ -134,7 +134,9 @@ class _Reader:
         return clean(self.values.get(key, ("", None))[0])
 
     def kind(self, key: str) -> str | None:
-        return self.values.get(key, ("", None))[1]
+        """The date type term (``Estimated``, ``Actual``) of a field's prefix, e.g. ``Est.``."""
+        prefix = self.values.get(key, ("", None))[1]
+        return self.codes.term("date_type", prefix) if prefix else None
 
 
 def read_page(text: str, source_file: str = "") -> Trial:
@@ -203,8 +205,7 @@ def read_page(text: str, source_file: str = "") -> Trial:
         m = re.fullmatch(r"(\d+)(?:\s*\((Actual|Anticipated|Estimated)\))?", r.get("enrollment"), re.IGNORECASE)
         if m:
             trial.enrollment = int(m[1])
-            kind = r.kind("enrollment") or (m[2] and ("actual" if m[2].casefold() == "actual" else "estimated"))
-            trial.enrollment_kind = kind or None
+            trial.enrollment_kind = r.kind("enrollment") or (c.term("date_type", m[2]) if m[2] else None)
         else:
             r.issues.append(Issue("Enrollment", "not a participant count", r.get("enrollment")))
     el = Eligibility(criteria=block(criteria), sex=c.code("sex", r.get("gender"), "Gender"),
