@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.coverage import coverage
 from kg.pipeline import build, record_quads
 from kg.rdf import TKG, XSD
 from kg.readers import ctgov_page, detect, read_records, who_page
@@ -305,3 +306,16 @@ def test_cli_build_and_trial_overview_show_both_pages(tmp_path):
     shown = run_cli("query", "--name", "trial-overview", "--store", store, "--format", "csv", check=True).stdout
     assert "NCT03219801,Umbilical Cord Derived Mesenchymal Stem Cells Therapy" in shown
     assert "NCT03458156,NCT03458156,StatusActiveNotRecruiting,PhaseNotApplicable,2017-01," in shown
+
+
+def test_field_coverage_of_the_pages(tmp_path):
+    for fmt in ("ctgov-page", "who-page"):
+        report = coverage([FIXTURES / fmt], fmt)
+        assert report.unknown == 0 and report.count("mapped") > 30, report.summary()
+    odd = tmp_path / "odd.txt"
+    odd.write_text(CTGOV_SEED.read_text(encoding="utf-8").replace("Phase N/A\n", "Phase N/A\nMasked by Nobody\n"),
+                   encoding="utf-8")
+    report = coverage([odd], "ctgov-page")
+    assert report.paths["admin.?"][0] == "unknown"
+    [raw] = list(read_records([odd], "ctgov-page"))
+    assert [(i.field, i.value) for i in raw.trial.issues] == [("Administrative data", "Masked by Nobody")]

@@ -408,3 +408,31 @@ def records(data: bytes, source: str) -> Iterator[RawRecord]:
         yield RawRecord(source, 0, data, record_id, error=str(exc), field="" if record_id else "NCT number")
         return
     yield RawRecord(source, 0, data, trial.trial_id, trial)
+
+
+#: sections whose lines are labelled fields; the rest are text or tables
+_FIELD_SECTIONS = ("admin", "info", "recruitment")
+
+
+def field_paths(data: bytes) -> Iterator[str]:
+    """Every non-empty field of a page as ``section.field`` (``admin.nct``, ``outcomes``), for coverage.
+
+    An unlabelled line in a field section is ``section.?``: a field the reader does not know.
+    """
+    secs = _sections(lines_of(decode(data)))
+    for name, lines in secs.items():
+        if name in ("head", "sponsorCount"):
+            continue
+        if name not in _FIELD_SECTIONS:
+            if any(clean(line) for line in lines):
+                yield name
+            continue
+        for line in lines:
+            found = _label(line) if line.strip() else None
+            if found is None:
+                if clean(line):
+                    yield f"{name}.?"
+            elif clean(found[1]) or found[0] == "eligibility":
+                yield f"{name}.{found[0]}"
+                if found[0] == "eligibility":
+                    break  # the criteria text follows

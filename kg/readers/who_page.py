@@ -45,6 +45,8 @@ _MAIN = {
 _ELIGIBILITY = {"age minimum": "min", "age maximum": "max", "gender": "gender", "inclusion gender": "gender"}
 _CONTACT = {"name": "name", "address": "address", "telephone": "phone", "email": "email",
             "affiliation": "affiliation"}
+_RESULTS = {"results available": "available", "date posted": "posted", "date completed": "completed", "url": "url",
+            "summary results": "summary", "results summary": "summary"}
 _TIME_FRAME = re.compile(r"\s*\[Time ?Frame:\s*(.*?)\]\s*$", re.IGNORECASE | re.DOTALL)
 _EUCTR_PHASE = re.compile(r"\(Phase (IV|III|II|I)\):\s*(yes|no)", re.IGNORECASE)
 
@@ -248,8 +250,7 @@ def _ethics(lines: list[str], trial: Trial, r: _Reader) -> None:
 
 
 def _results(lines: list[str], trial: Trial, r: _Reader) -> None:
-    f = r.fields(lines, {"results available": "available", "date posted": "posted", "date completed": "completed",
-                         "url": "url", "summary results": "summary", "results summary": "summary"}, "Results")
+    f = r.fields(lines, _RESULTS, "Results")
     flag = yes_no(f.get("available", ""))
     if flag is not None:
         trial.flags["resultsAvailable"] = flag
@@ -286,3 +287,33 @@ def records(data: bytes, source: str) -> Iterator[RawRecord]:
         yield RawRecord(source, 0, data, record_id, error=str(exc), field="" if record_id else "Main ID")
         return
     yield RawRecord(source, 0, data, trial.trial_id, trial)
+
+
+def field_paths(data: bytes) -> Iterator[str]:
+    """Every non-empty field of a page as ``main.publicTitle``, ``contacts.email``, ``conditions``…, for coverage.
+
+    A line the reader does not recognise in a labelled part is ``section.?``.
+    """
+    main_lines, secs = _split(lines_of(decode(data)))
+    parts = {"main": (main_lines, _MAIN), "contacts": (secs.get("contacts", []), _CONTACT),
+             "criteria": (secs.get("criteria", []), _ELIGIBILITY),
+             "ethics": (secs.get("ethics", []), {"status": "status", "approval date": "date", "contact": "contact"}),
+             "results": (secs.get("results", []), _RESULTS)}
+    for name, (lines, labels) in parts.items():
+        last = None
+        for line in lines:
+            text = squash(line)
+            if not text or (name == "main" and _SKIP.match(text)):
+                continue
+            m = _FIELD.match(text)
+            key = labels.get(m[1].casefold()) if m else None
+            if key and clean(m[2]):
+                yield f"{name}.{key}"
+            elif key is None and name == "criteria":
+                yield "criteria.text"
+            elif key is None and last is None:
+                yield f"{name}.?"
+            last = key or last  # an unlabelled line after a field continues it
+    for name, lines in secs.items():
+        if name not in parts and name != "footer" and any(clean(line) for line in lines):
+            yield name
