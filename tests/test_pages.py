@@ -319,3 +319,14 @@ def test_field_coverage_of_the_pages(tmp_path):
     assert report.paths["admin.?"][0] == "unknown"
     [raw] = list(read_records([odd], "ctgov-page"))
     assert [(i.field, i.value) for i in raw.trial.issues] == [("Administrative data", "Masked by Nobody")]
+
+
+@pytest.mark.parametrize("row, expected", [
+    ("Time To First Flare To assess how long remission lasts. up to 52 weeks",
+     ("Time To First Flare", "To assess how long remission lasts.", "up to 52 weeks")),
+    ("Overall survival 5 years", ("Overall survival", "", "5 years")),
+    ("Pain score\tNumeric rating scale 0-10\tweek 12\tNo", ("Pain score", "Numeric rating scale 0-10", "week 12")),
+])
+def test_outcome_row_split(row, expected):
+    out = ctgov_page._outcome("primary", row, [])
+    assert (out.measure, out.description, out.time_frame) == expected

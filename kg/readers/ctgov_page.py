@@ -53,7 +53,8 @@ _KIND_PREFIX = re.compile(r"^(Est\.|Estimated|Anticipated|Actual)\s+(.*)$", re.I
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d ()./-]{5,}\d(?:\s*(?:ext\.?|x)\s*\d+)?")
 _OUTCOME_KIND = re.compile(r"^(Primary|Secondary|Other(?: Pre-specified)?)\s+(.*)$", re.IGNORECASE | re.DOTALL)
-_SENTENCE_START = re.compile(r"\s(?=(?:The|This|These|A|An|It|To|Assessed|Measured|Defined)\s)")
+#: where an outcome's description starts; "A", "To"… only before a lower-case word ("Time To Flare" is a name)
+_SENTENCE_START = re.compile(r"\s(?=(?:The|This|These|An)\s|(?:A|To|It|Assessed|Measured|Defined)\s+[a-z0-9])")
 _TIME_FRAME = re.compile(r"\s((?:[Uu]p to|[Aa]t|[Ff]rom|[Bb]aseline|[Cc]hanges? (?:of|from)|[Dd]ay|[Ww]eek|[Mm]onth"
                          r"|[Yy]ear|\d+\s*(?:hours?|days?|weeks?|months?|years?))\b.*)$")
 _RELATED = re.compile(r"^(?P<status>.*?)\s*(?P<id>NCT\d{8})\s+-\s+(?P<rest>.*)$")
