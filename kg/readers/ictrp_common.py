@@ -13,6 +13,7 @@ which carry the same fields) to a :class:`~kg.model.Trial`.
 from __future__ import annotations
 
 import re
+import textwrap
 from datetime import date
 from functools import cache
 
@@ -47,7 +48,7 @@ def text(value: str | None) -> str:
     value = _BR.sub("\n", value)
     value = _TAGS.sub("\n", value).replace("\r", "\n")
     lines = [line.rstrip() for line in value.split("\n")]
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    out = re.sub(r"\n{3,}", "\n\n", textwrap.dedent("\n".join(lines)))  # CT.gov text comes indented
     return out.strip()
 
 
@@ -160,6 +161,16 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+def export_date(value: str | None) -> str:
+    """The ISO date of an export timestamp, or empty.
+
+    Unlike its other dates, ICTRP writes the export timestamp month first:
+    ``4/7/2020 10:40:56 AM`` is the download of 7 April 2020, ``06/09/2024 16:01:13`` of 9 June 2024.
+    """
+    m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})\b", clean(value))
+    return (_iso(int(m[3]), int(m[1]), int(m[2])) or "") if m else ""
 
 
 def target_size(value: str | None, codes: Codes, field: str) -> tuple[int | None, str]:
@@ -357,6 +368,7 @@ def trial_from_fields(f: dict[str, str], fmt: str, source: str) -> Trial:
     refreshed = codes.date(f.get("Last_Refreshed_on"), "Last_Refreshed_on")
     trial.version_date = refreshed.value if refreshed else ""
     trial.url = clean(f.get("web_address"))
+    trial.export_date = export_date(f.get("Export_date"))
 
     trial.ids.append(identifier(raw_id, "TrialID", register))
     for sec in split(f.get("Secondary_ID")):

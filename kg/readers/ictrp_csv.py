@@ -16,6 +16,7 @@ from ..model import RawRecord
 from .ictrp_common import clean, trial_from_fields
 
 FORMAT = "ictrp-csv"
+MAPPING = "ictrp"
 
 
 def detect(head: bytes, name: str) -> bool:
@@ -75,3 +76,14 @@ def records(data: bytes, source: str) -> Iterator[RawRecord]:
             except ValueError as exc:
                 yield RawRecord(source, index, raw, record_id, error=str(exc), field="TrialID")
         index += 1
+
+
+def field_paths(data: bytes) -> Iterator[str]:
+    """Every non-empty column of the rows in a file (the header's own names), for coverage."""
+    try:
+        rows = csv.reader(io.StringIO(_decode(data), newline=""))
+        header = [clean(h) for h in next(rows, [])]
+        for row in rows:
+            yield from (name for name, cell in zip(header, row) if cell.strip())
+    except csv.Error as exc:
+        raise ValueError(f"not readable as CSV: {exc}") from exc

@@ -16,6 +16,7 @@ from ..model import RawRecord
 from .ictrp_common import clean, trial_from_fields
 
 FORMAT = "ictrp-xml"
+MAPPING = "ictrp"
 ROOT = b"<Trials_downloaded_from_ICTRP"
 
 
@@ -56,3 +57,15 @@ def records(data: bytes, source: str) -> Iterator[RawRecord]:
             yield RawRecord(source, index, raw, record_id, error=str(exc), field="TrialID")
             continue
         yield RawRecord(source, index, raw, record_id, trial)
+
+
+def field_paths(data: bytes) -> Iterator[str]:
+    """Every non-empty field (element name) of the trials in a file, for coverage."""
+    try:
+        root = etree.fromstring(data, parser())
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"invalid XML: {exc}") from exc
+    for element in root.iterchildren("Trial"):
+        for child in element:
+            if isinstance(child.tag, str) and "".join(child.itertext()).strip():
+                yield child.tag
