@@ -224,8 +224,8 @@ def people(first: str, last: str, address: str, email: str, phone: str, affiliat
     """The contacts packed in the parallel ``;``-separated Contact_* fields of one record.
 
     Names decide how many contacts there are; a field with as many items as
-    there are names is shared out by position, any other is given whole to the
-    first contact.  A contact without a name is named by its e-mail or affiliation.
+    there are names is shared out by position, any other is given (its items
+    joined by ``; ``) to the first contact.  A contact without a name is named by its e-mail or affiliation.
     """
     fields = [[clean(x) for x in (f or "").split(";")] for f in (first, last, address, email, phone, affiliation)]
     count = max(len(fields[0]), len(fields[1]))
@@ -234,7 +234,7 @@ def people(first: str, last: str, address: str, email: str, phone: str, affiliat
         items = fields[k]
         if len(items) == count:
             return items[i]
-        return clean((first, last, address, email, phone, affiliation)[k]) if i == 0 else ""
+        return "; ".join(x for x in items if x) if i == 0 else ""
 
     out: list[Person] = []
     seen: set[tuple[str, ...]] = set()
