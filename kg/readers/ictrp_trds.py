@@ -119,18 +119,15 @@ def read_trial(el: etree._Element, source: str = "") -> Trial:
 
     trial.overall_status = codes.code("status", _t(el, "main/recruitment_status"), "main/recruitment_status")
     trial.study_type = codes.code("study_type", _t(el, "main/study_type"), "main/study_type")
-    phase = clean(_t(el, "main/phase"))
-    trial.phases = codes.phases(phase, "main/phase") if is_value(phase) or phase.casefold() in ("n/a", "na") else []
+    trial.phases = codes.phases(_t(el, "main/phase"), "main/phase")
     design = text(_t(el, "main/study_design"))
     if design:
         trial.design_notes["studyDesignText"] = design
 
-    trial.conditions, trial.keywords = conditions(_t(el, "main/hc_freetext"))
-    if not trial.conditions:
-        trial.conditions, _ = conditions("\n".join(_all(el, "health_condition_keyword/hc_keyword")))
-    trial.keywords = unique(trial.keywords + [k for v in _all(el, "health_condition_keyword/hc_keyword")
-                                               for k in (clean(x) for x in v.splitlines()) if k]
-                             + _all(el, "health_condition_code/hc_code"))
+    hc_keywords = [k for e in el.findall("health_condition_keyword/hc_keyword")
+                   for k in (clean(line) for line in "".join(e.itertext()).splitlines()) if k]
+    trial.conditions, trial.keywords = conditions(_t(el, "main/hc_freetext") or "\n".join(hc_keywords))
+    trial.keywords = unique(trial.keywords + hc_keywords + _all(el, "health_condition_code/hc_code"))
 
     i_codes = [c for c in (codes.code("intervention_type", v, "intervention_code/i_code")
                            for v in _all(el, "intervention_code/i_code")) if c]
@@ -145,7 +142,8 @@ def read_trial(el: etree._Element, source: str = "") -> Trial:
     if len(i_codes) > 1 or (i_codes and not trial.interventions):
         trial.texts["interventionCodes"] = "; ".join(c.text for c in i_codes)
 
-    for path, kind_name in (("primary_outcome/prim_outcome", "primary"), ("secondary_outcome/sec_outcome", "secondary")):
+    for path, kind_name in (("primary_outcome/prim_outcome", "primary"),
+                            ("secondary_outcome/sec_outcome", "secondary")):
         for e in el.findall(path):
             body = text("".join(e.itertext()))
             if body:
@@ -154,7 +152,7 @@ def read_trial(el: etree._Element, source: str = "") -> Trial:
     seen: set[tuple[str, ...]] = set()
     for c in el.findall("contacts/contact"):
         name = clean(" ".join(clean(c.findtext(k)) for k in ("firstname", "middlename", "lastname")))
-        email, phone, affiliation = clean(c.findtext("email")), clean(c.findtext("telephone")), clean(c.findtext("affiliation"))
+        email, phone, affiliation = (clean(c.findtext(k)) for k in ("email", "telephone", "affiliation"))
         address = ", ".join(x for x in (clean(c.findtext(k)) for k in ("address", "city", "zip", "country1")) if x)
         name = name or email
         role_text = clean(c.findtext("type"))
