@@ -264,3 +264,20 @@ def test_fixture_build_end_to_end(tmp_path) -> None:
         "NCT09000001\thttps://w3id.org/trialkg/ontology#StatusRecruiting",
         "RBR-9abc12\thttps://w3id.org/trialkg/ontology#StatusNotRecruiting",
         "TCTR20120000099\thttps://w3id.org/trialkg/ontology#StatusCompleted"]
+
+
+def test_dated_dump_dates_its_records(tmp_path) -> None:
+    older, newer = tmp_path / "dump-2011-10-14.xml", tmp_path / "dump-2011-12-12.xml"
+    older.write_bytes(TRDS.read_bytes())
+    newer.write_bytes(TRDS.read_bytes().replace(b"Universidade Exemplo</primary_sponsor>",
+                                                b"Universidade Exemplo - Sul</primary_sponsor>"))
+    from kg.pipeline import build
+    from kg.store import Store
+
+    store = Store(tmp_path / "s")
+    report = build([older, newer], store)
+    assert (report.read, report.loaded, report.superseded) == (4, 2, 2)
+    rows = store.query("SELECT ?v WHERE { ?r tkg:sourceRecordId 'RBR-9abc12' ; tkg:versionDate ?v }")
+    assert [str(r[0].value) for r in rows] == ["2011-12-12"]
+    sponsor = store.query("SELECT ?n WHERE { ?t dcterms:identifier 'RBR-9abc12' ; tkg:leadSponsor/rdfs:label ?n }")
+    assert [r[0].value for r in sponsor] == ["Universidade Exemplo - Sul"]

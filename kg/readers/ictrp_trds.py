@@ -3,24 +3,27 @@
 The layout of ``who_ictrp_trds_v1.dtd``: ``main`` (ids, titles, dates, status,
 phase, free-text condition and intervention), ``contacts``, ``countries``,
 ``criteria``, coded and keyword conditions and interventions, outcomes,
-secondary sponsors, secondary ids and sources of support.  Parsing is safe: no
-DTD loading, no entity expansion, no network.
+secondary sponsors, secondary ids and sources of support.  The layout has no
+record date: a dump whose file name carries its date gives its records that
+date.  Parsing is safe: no DTD loading, no entity expansion, no network.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lxml import etree
 
 from ..model import Eligibility, Intervention, Organisation, Outcome, Person, RawRecord, Trial
 from .ictrp_common import (
-    Codes, clean, conditions, identifier, is_value, primary_id, target_size, text, unique,
+    Codes, clean, conditions, identifier, is_value, parse_date, primary_id, target_size, text, unique,
 )
 from .ictrp_xml import parser
 
 FORMAT = "ictrp-trds"
 MAPPING = "ictrp"
+_FILE_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 
 
 def detect(head: bytes, name: str) -> bool:
@@ -78,6 +81,11 @@ def read_trial(el: etree._Element, source: str = "") -> Trial:
         raise ValueError(f"trial_id {raw_id!r} matches no identifier scheme and reg_name {register!r} is unknown")
     trial = Trial(trial_id=ids[0], registry=ids[1], record_format=FORMAT, record_id=raw_id, source_file=source)
     trial.url = clean(_t(el, "main/url"))
+    # The layout has no record date; a dump named by its date (rebec-ictrp-2011-12-12.xml) dates its
+    # records, so that of two dumps holding one trial the later one wins.
+    dumped = _FILE_DATE.search(source.replace("\\", "/").rsplit("/", 1)[-1])
+    if dumped and parse_date(dumped.group(1)):
+        trial.export_date = trial.version_date = dumped.group(1)
     trial.ids.append(identifier(raw_id, "trial_id", register))
     utrn = clean(_t(el, "main/utrn"))
     if is_value(utrn):
