@@ -164,6 +164,10 @@ def test_bad_records_are_kept_with_reasons() -> None:
     header = CSV.read_bytes().split(b"\r\n", 1)[0]
     (short,) = list(ictrp_csv.records(header + b'\r\n"NCT09000009","1 May 2020"\r\n', "x.csv"))
     assert short.trial is None and short.record_id == "NCT09000009" and "2 cells" in short.error
+    huge = header + b'\r\n"NCT09000010","' + b"x" * 200_000 + b'"\r\n' + CSV.read_bytes().split(b"\r\n", 1)[1]
+    raws = list(ictrp_csv.records(huge, "x.csv"))
+    assert "field larger than field limit" in raws[0].error  # reported, and the rows after it still read
+    assert [r.record_id for r in raws[1:]] == ["ChiCTR2000090001", "NCT09000003", "EUCTR2020-001234-56-NL"]
 
 
 def test_entities_are_not_expanded() -> None:

@@ -58,9 +58,10 @@ def records(data: bytes, source: str) -> Iterator[RawRecord]:
             row = next(rows)
         except StopIteration:
             return
-        except csv.Error as exc:
+        except csv.Error as exc:  # the reader goes on with the next line
             yield RawRecord(source, index, b"", error=f"row cannot be read as CSV: {exc}")
-            return
+            index += 1
+            continue
         if not any(cell.strip() for cell in row):
             continue
         raw = _row_bytes(header, row)
