@@ -285,11 +285,16 @@ def unique(items: list[str]) -> list[str]:
     return [x for x in items if x and not (x.casefold() in seen or seen.add(x.casefold()))]
 
 
+_PRODUCT = re.compile(r"^(Product Name|Trade Name|INN or Proposed INN):[ \t]*(\S.*)$", re.MULTILINE)
 _TYPED = re.compile(r"^([A-Z][A-Za-z ]+?)\s*:\s*(.+)$", re.DOTALL)
 
 
 def interventions(value: str | None, codes: Codes) -> list[Intervention]:
-    """One intervention per ``;`` item; a CT.gov-style ``Drug: name`` prefix gives its type."""
+    """One intervention per ``;`` item; a CT.gov-style ``Drug: name`` prefix gives its type.
+
+    EU CTR product blocks (``Product Name: …<br>Pharmaceutical Form: …``) are
+    named by their product, trade or INN name and kept whole as the description.
+    """
     out = []
     for item in (value or "").split(";"):
         body = text(item)
@@ -297,8 +302,13 @@ def interventions(value: str | None, codes: Codes) -> list[Intervention]:
             continue
         match = _TYPED.match(body)
         term = lookup("intervention_type", match.group(1)) if match else None
+        product = _PRODUCT.search(body)
         if match and term:
             out.append(Intervention(match.group(2).strip(), Coded(match.group(1), term)))
+        elif product:  # an EU CTR product block: named by its product, kept whole as description
+            # CTIS runs the block together on one line: "Product Name: X,Product Code: Y,…"
+            name = re.split(r",\s*(?=[A-Z][A-Za-z ]+:)", product.group(2))[0].strip()
+            out.append(Intervention(name, description=body))
         else:
             out.append(Intervention(body))
     return out
