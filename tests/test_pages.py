@@ -226,7 +226,7 @@ def test_who_page_of_another_registry():
     assert t.countries == ["Germany", "Austria"]
     assert t.official_title.endswith("therapy versus usual care in chronic low back pain - EXACT")
     assert [(i.value, i.scheme) for i in t.ids[1:]] == [
-        ("U1111-1234-5678", "OtherIdentifier"), ("NCT04999999", "NCTNumber")]
+        ("U1111-1234-5678", "UTNNumber"), ("NCT04999999", "NCTNumber")]
     assert t.flags == {"prospectiveRegistration": False, "resultsAvailable": True}
     assert t.dates["ethicsApprovalDate"].value == "2021-02-12"
     assert t.dates["resultsFirstPostedDate"].value == "2023-06-01"
