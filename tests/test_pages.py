@@ -129,7 +129,10 @@ def test_ctgov_see_also_list_becomes_twenty_related_trials(ctgov):
     assert [p.term for p in rel["NCT01470183"].phases] == ["PhaseNotApplicable"]
     nq = record_quads(ctgov).serialize()
     assert f'<{T}NCT03458156> <{TKG}relatedTrial> <{T}NCT00368264>' in nq
-    assert f'<{T}NCT00368264> <{TKG}phase> <{TKG}Phase3>' in nq
+    n = [r.trial_id for r in ctgov.related].index("NCT00368264") + 1
+    assert f'<{T}NCT03458156/related/{n}> <{TKG}mentionedTrial> <{T}NCT00368264>' in nq
+    assert f'<{T}NCT03458156/related/{n}> <{TKG}phase> <{TKG}Phase3>' in nq
+    assert f'<{T}NCT00368264> <{TKG}phase>' not in nq  # the page's view stays on the mention
 
 
 def test_ctgov_title_less_page_is_labelled_by_its_id(ctgov):
