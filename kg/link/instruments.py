@@ -4,10 +4,10 @@ The catalogue (``ontology/instruments.ttl``, or the file named by
 ``TRIALKG_INSTRUMENTS``) lists individuals of ``tkg:Instrument`` under
 ``https://w3id.org/trialkg/instrument/`` with ``skos:prefLabel`` and
 ``skos:altLabel``; adding an alternative label there is how a new wording is
-taught.  All labels are compiled into two alternations, longest first: labels
-written in capitals and digits (``CRP``, ``C3``, ``HAQ``) match case-sensitively,
-the others ignoring case; spaces and hyphens inside a label match each other,
-and a final ``s`` is optional.
+taught.  Labels are compiled once into a table of word tuples, matched longest
+first: labels written in capitals and digits (``CRP``, ``C3``, ``HAQ``) match
+case-sensitively, the others ignoring case; punctuation between words does not
+count (``SLEDAI-2K`` = ``SLEDAI 2K`` = ``SLEDAI2K``), and a final ``s`` is optional.
 """
 
 from __future__ import annotations
@@ -26,41 +26,60 @@ INSTRUMENTS_ENV = "TRIALKG_INSTRUMENTS"
 _CHUNK = re.compile(r"[A-Za-z0-9]+")
 
 
-def _norm(text: str) -> str:
-    return "".join(_CHUNK.findall(text)).casefold()
-
-
-def _pattern(label: str) -> str:
+def _keys(label: str) -> list[tuple[bool, tuple[str, ...]]]:
+    """(case-sensitive?, token tuple) keys of one label: as written, joined up, and with a plural ``s``."""
     chunks = _CHUNK.findall(label)
-    body = r"[\s\-]*".join(map(re.escape, chunks))
-    if label[-1:].isalpha() and not label.isupper():
-        body += "s?"
-    return body
+    if not chunks:
+        return []
+    exact = label == label.upper()
+    if not exact:
+        chunks = [c.lower() for c in chunks]
+    keys = [tuple(chunks)]
+    if len(chunks) > 1:
+        keys.append(("".join(chunks),))  # "SLEDAI-2K" also as "SLEDAI2K"
+    if not exact and chunks[-1][-1:].isalpha() and not chunks[-1].endswith("s"):
+        keys.append((*chunks[:-1], chunks[-1] + "s"))
+    return [(exact, k) for k in keys]
 
 
 @dataclass(slots=True)
 class Catalogue:
-    """Instrument labels compiled into regular expressions."""
+    """Instrument labels compiled into token tables: one lookup per candidate phrase length."""
 
     labels: dict[str, str]  #: IRI -> preferred label
-    by_key: dict[str, str]  #: normalised label -> IRI
-    exact_case: re.Pattern[str] | None
-    any_case: re.Pattern[str] | None
+    table: dict[tuple[bool, tuple[str, ...]], str]  #: (case-sensitive?, tokens) -> IRI
+    lengths: dict[tuple[bool, str], tuple[int, ...]]  #: (case-sensitive?, first token) -> phrase lengths, longest first
+    first_words: frozenset[str]  #: first tokens of all keys, lower case
 
     def find(self, text: str) -> list[InstrumentLink]:
-        """The instruments named in a text, in text order, one link per instrument."""
-        hits: list[tuple[int, InstrumentLink]] = []
+        """The instruments named in a text, in text order, one link per instrument (longest phrase first)."""
+        if not text:
+            return []
+        # most texts name no instrument: a set intersection says so without walking the tokens
+        if self.first_words.isdisjoint(_CHUNK.findall(text.lower())):
+            return []
+        toks = [(m.group(0), m.start(), m.end()) for m in _CHUNK.finditer(text)]
+        lows = [t[0].lower() for t in toks]
+        out: list[InstrumentLink] = []
         seen: set[str] = set()
-        for pattern in (self.exact_case, self.any_case):
-            if pattern is None:
-                continue
-            for m in pattern.finditer(text):
-                k = _norm(m.group(0))
-                iri = self.by_key.get(k) or self.by_key.get(k[:-1])
-                if iri and iri not in seen:
-                    seen.add(iri)
-                    hits.append((m.start(), InstrumentLink(iri, self.labels[iri], m.group(0))))
-        return [link for _, link in sorted(hits, key=lambda h: h[0])]
+        i, n = 0, len(toks)
+        while i < n:
+            step = 1
+            for exact, first in ((True, toks[i][0]), (False, lows[i])):
+                for length in self.lengths.get((exact, first), ()):
+                    if i + length > n:
+                        continue
+                    k = tuple(t[0] for t in toks[i:i + length]) if exact else tuple(lows[i:i + length])
+                    iri = self.table.get((exact, k))
+                    if iri is None:
+                        continue
+                    if iri not in seen:
+                        seen.add(iri)
+                        out.append(InstrumentLink(iri, self.labels[iri], text[toks[i][1]:toks[i + length - 1][2]]))
+                    step = max(step, length)
+                    break
+            i += step
+        return out
 
 
 def load_catalogue(path: str | Path) -> Catalogue:
@@ -83,24 +102,16 @@ def load_catalogue(path: str | Path) -> Catalogue:
                 alt.setdefault(s.value, []).append(o.value)
     keep = {iri for iri in labels if iri in instruments or iri.startswith(INSTRUMENT)}
     labels = {iri: lab for iri, lab in labels.items() if iri in keep}
-    by_key: dict[str, str] = {}
-    exact: list[str] = []
-    loose: list[str] = []
+    table: dict[tuple[bool, tuple[str, ...]], str] = {}
     for iri in sorted(labels):
         for label in [labels[iri], *alt.get(iri, ())]:
-            k = _norm(label)
-            if not k or k in by_key:
-                continue
-            by_key[k] = iri
-            (exact if label == label.upper() else loose).append(label)
-
-    def compile_(items: list[str], flags: int) -> re.Pattern[str] | None:
-        if not items:
-            return None
-        alternation = "|".join(_pattern(x) for x in sorted(items, key=len, reverse=True))
-        return re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?![A-Za-z0-9])", flags)
-
-    return Catalogue(labels, by_key, compile_(exact, 0), compile_(loose, re.IGNORECASE))
+            for k in _keys(label):
+                table.setdefault(k, iri)  # the first instrument to claim a wording keeps it
+    lengths: dict[tuple[bool, str], set[int]] = {}
+    for exact, k in table:
+        lengths.setdefault((exact, k[0]), set()).add(len(k))
+    return Catalogue(labels, table, {f: tuple(sorted(ls, reverse=True)) for f, ls in lengths.items()},
+                     frozenset(k[0].lower() for _, k in table))
 
 
 def catalogue_path() -> Path:
@@ -118,7 +129,7 @@ def catalogue(path: str | Path | None = None) -> Catalogue:
     """The compiled catalogue (once per path); empty when the file does not exist."""
     path = Path(path) if path else catalogue_path()
     if not path.is_file():
-        return Catalogue({}, {}, None, None)
+        return Catalogue({}, {}, {}, frozenset())
     return _cached(str(path))
 
 
