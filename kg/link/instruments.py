@@ -122,15 +122,15 @@ def catalogue_path() -> Path:
 
 @cache
 def _cached(path: str) -> Catalogue:
-    return load_catalogue(path)
+    file = Path(path) if path else catalogue_path()
+    if not file.is_file():
+        return Catalogue({}, {}, {}, frozenset())
+    return load_catalogue(file)
 
 
 def catalogue(path: str | Path | None = None) -> Catalogue:
-    """The compiled catalogue (once per path); empty when the file does not exist."""
-    path = Path(path) if path else catalogue_path()
-    if not path.is_file():
-        return Catalogue({}, {}, {}, frozenset())
-    return _cached(str(path))
+    """The compiled catalogue (once per path, or per ``TRIALKG_INSTRUMENTS`` value); empty when there is no file."""
+    return _cached(str(path) if path else os.environ.get(INSTRUMENTS_ENV, ""))
 
 
 def link_outcome(measure: str, description: str, cat: Catalogue | None = None) -> list[InstrumentLink]:
