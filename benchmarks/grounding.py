@@ -8,7 +8,7 @@ held-out half (odd positions in NCT-id order) that ``learn_synonyms.py`` never
 learned from, and for comparison on the learning half and with exact labels only.
 Also prints the time-point parse rate, the instrument link count and link_trial throughput.
 
-    python benchmarks/grounding.py [--corpus ../shared/corpus/ctgov_v2]
+    python benchmarks/grounding.py [--corpus ../shared/corpus/ctgov_v2] [--instruments FILE]
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kg.link import instruments, link_trial, timepoints  # noqa: E402
 from kg.link.mesh import Matcher, matcher, shipped_vocabulary  # noqa: E402
 from kg.mesh import normalise_id  # noqa: E402
+from kg.readers.ctgov_json import read_study  # noqa: E402
+
+OUTCOME_KINDS = ("primaryOutcomes", "secondaryOutcomes", "otherOutcomes")
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "ctgov_v2"
 
@@ -77,10 +81,53 @@ def exact_only(labels: dict[str, str]):
     return lambda study: {folded[t.casefold()] for t in texts(study, False) if t.casefold() in folded}
 
 
+def outcomes(studies: list[dict]) -> list[dict]:
+    """Every outcome measure of the records."""
+    return [o for s in studies for kind in OUTCOME_KINDS
+            for o in (s["protocolSection"].get("outcomesModule") or {}).get(kind) or ()]
+
+
+def report_time_points(studies: list[dict]) -> None:
+    frames = [o["timeFrame"] for o in outcomes(studies) if o.get("timeFrame")]
+    unparsed = [f for f in frames if not timepoints.parse(f)]
+    print(f"time frames parsed into >= 1 time point: {len(frames) - len(unparsed)} of {len(frames)} "
+          f"({1 - len(unparsed) / len(frames):.1%})")
+
+
+def report_instruments(studies: list[dict], catalogue_file: Path | None) -> None:
+    cat = instruments.catalogue(catalogue_file)
+    outs = outcomes(studies)
+    linked = sum(bool(instruments.link_outcome(o.get("measure", ""), o.get("description", ""), cat)) for o in outs)
+    print(f"outcomes linked to >= 1 instrument: {linked} of {len(outs)} "
+          f"(catalogue {catalogue_file or instruments.catalogue_path()}: {len(cat.labels)} instruments)")
+
+
+def report_throughput(corpus: Path, catalogue_file: Path | None) -> None:
+    import os
+
+    if catalogue_file:
+        os.environ[instruments.INSTRUMENTS_ENV] = str(catalogue_file)
+    datas = [p.read_bytes() for p in sorted(corpus.glob("NCT*.json"))]
+    link_trial(read_study(orjson.loads(datas[0])))  # compile the matchers once
+    best = float("inf")
+    for _ in range(3):
+        trials = [read_study(orjson.loads(d)) for d in datas]
+        start = time.process_time()
+        for trial in trials:
+            link_trial(trial)
+        best = min(best, time.process_time() - start)
+    print(f"link_trial throughput: {len(datas) / best:,.0f} records/s ({len(datas)} records, CPU time, best of 3)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--instruments", type=Path, default=None,
+                        help="instrument catalogue (default: ontology/instruments.ttl, or the test catalogue "
+                             "tests/fixtures/instruments.ttl while that is absent)")
     args = parser.parse_args()
+    if args.instruments is None and not instruments.catalogue_path().is_file():
+        args.instruments = ROOT / "tests" / "fixtures" / "instruments.ttl"
     studies = load(args.corpus)
     learn, held = halves(studies)
     print(f"records: {len(studies)} ({len(learn)} learning half, {len(held)} held-out half)")
@@ -99,6 +146,9 @@ def main() -> None:
                 p, r, t, n, g = score(m, rows, kw)
                 print(f"{name}, conditions{' + keywords' if kw else ''}, {half}: P {p:.3f}  R {r:.3f}  "
                       f"(tp {t}, predicted {n}, gold {g})")
+    report_time_points(studies)
+    report_instruments(studies, args.instruments)
+    report_throughput(args.corpus, args.instruments)
 
 
 if __name__ == "__main__":
