@@ -1,10 +1,11 @@
 """Learn MeSH synonym tables from the learning half of the ctgov_v2 corpus.
 
 Only records at even positions in NCT-id order are read (``grounding.py``
-measures on the odd ones), together with the legacy-XML records of
-``ctgov_xml`` (their ``condition_browse`` and ``intervention_browse`` terms),
-leaving out any trial that is also in ``ctgov_v2``.  Tables written to
-``mappings/mesh/``:
+measures on the odd ones).  The legacy-XML records of ``ctgov_xml`` (their
+``condition_browse`` and ``intervention_browse`` terms; any trial also in
+``ctgov_v2`` left out) add to the kinds, nested and stop tables, not to the
+synonyms and implied pairs: NLM's older indexing there has quirks ("Hepatitis C,
+Chronic" -> Hepatitis A) not worth copying.  Tables written to ``mappings/mesh/``:
 
 * ``learned-synonyms.tsv`` text -> descriptor: NLM's ``asFound`` phrases that
   occur in a record's condition texts, and whole condition texts (seen at least
@@ -176,7 +177,8 @@ def main() -> None:
                         help="legacy XML records to learn from as well (trials also in --corpus are left out)")
     args = parser.parse_args()
     studies = load(args.corpus)
-    learn, _ = halves(studies)
+    modern, _ = halves(studies)
+    learn = modern
     if args.xml.is_dir():
         learn = learn + load_xml(args.xml, {s["protocolSection"]["identificationModule"]["nctId"] for s in studies})
     vocab = shipped_vocabulary()
@@ -186,12 +188,12 @@ def main() -> None:
           ((ui, kinds[ui], vocab.labels[ui]) for ui in sorted(kinds) if ui in vocab.labels))
     everything = set(vocab.labels)
     base = Matcher(vocab, learned=[], stop=set(), implied={}, nested_ok=everything)
-    synonyms = learn_synonyms(base, learn)
+    synonyms = learn_synonyms(base, modern)
     pairs = [(t, ui) for t, ui, _ in synonyms]
     nested = learn_nested(Matcher(vocab, learned=pairs, stop=set(), implied={}, nested_ok=everything), learn)
     nested_ok = {ui for ui, *_ in nested}
     with_syn = Matcher(vocab, learned=pairs, stop=set(), implied={}, nested_ok=nested_ok)
-    implied = learn_implied(with_syn, learn)
+    implied = learn_implied(with_syn, modern)
     imp: dict[str, list[str]] = defaultdict(list)
     for x, y, *_ in implied:
         imp[x].append(y)

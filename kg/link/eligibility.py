@@ -14,7 +14,7 @@ import re
 from ..model import Criterion
 from .timepoints import UNITS, duration
 
-_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\b")
 
 
 def _anycase(word: str) -> str:
