@@ -32,7 +32,13 @@ SPARQL_PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 TYPE = RDF + "type"
 LABEL = RDFS + "label"
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def escape(value: str) -> str:
+    """Escape a string for an N-Triples literal (most need nothing, so look before replacing)."""
+    if "\\" in value or '"' in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def safe(segment: str) -> str:
@@ -64,10 +70,10 @@ class Quads:
 
     def text(self, s: str, p: str, value: str | None) -> None:
         if value:
-            self.lines.append(f'<{s}> <{p}> "{value.translate(_ESCAPES)}" {self._tail}')
+            self.lines.append(f'<{s}> <{p}> "{escape(value)}" {self._tail}')
 
     def typed(self, s: str, p: str, value: object, datatype: str) -> None:
-        lexical = str(value).translate(_ESCAPES)
+        lexical = escape(str(value))
         self.lines.append(f'<{s}> <{p}> "{lexical}"^^<{datatype}> {self._tail}')
 
     def boolean(self, s: str, p: str, value: bool | None) -> None:
@@ -78,4 +84,9 @@ class Quads:
         return len(self.lines)
 
     def serialize(self) -> str:
+        """The N-Quads text."""
         return "".join(self.lines)
+
+    def ntriples(self) -> str:
+        """The same statements as N-Triples (without the graph name)."""
+        return self.serialize().replace(" " + self._tail, " .\n")
