@@ -75,7 +75,6 @@ _OLD_DESIGN_KEYS = re.compile(
     r"(?:^|,\s*)(Allocation|Endpoint Classification|Intervention Model|Masking|Primary Purpose|"
     r"Observational Model|Time Perspective):\s*")
 _MASKING = re.compile(r"^(.*?)\s*\((.*)\)$")
-_TYPE = {"Actual": "actual", "Anticipated": "estimated", "Estimate": "estimated"}
 _YES_NO = {"Yes": True, "No": False}
 _OUTCOME_TYPE = {"Primary": "primary", "Secondary": "secondary", "Other Pre-specified": "other_pre_specified",
                  "Post-Hoc": "post_hoc"}
@@ -123,12 +122,17 @@ class _Reader:
         text = _text(el)
         if not text:
             return None
-        kind = _TYPE.get(el.get("type", ""))
+        kind = self.kind(el, field)
         iso = parse_date(text)
         if iso is None:
             self.issues.append(Issue(field, "not a date in the form 'January 2017' or 'January 15, 2017', kept as text", text))
             return DateValue("", text, kind)
         return DateValue(iso, text, kind)
+
+    def kind(self, el: etree._Element, field: str) -> str | None:
+        """The ontology term of a ``type`` attribute (Actual, Anticipated, Estimate)."""
+        coded = self.code("date_type", el.get("type", ""), f"{field}@type")
+        return coded.term if coded else None
 
     def integer(self, value: str | None, field: str) -> int | None:
         if value in (None, ""):
@@ -210,6 +214,12 @@ def read_study(root: etree._Element, source_file: str = "") -> Trial:
         if value is not None:
             trial.flags[prop] = value
     trial.flags["hasResults"] = root.find("clinical_results") is not None
+    for tag in ("individual", "intermediate", "treatment"):
+        value = r.flag(r.get(f"expanded_access_info/expanded_access_type_{tag}"), "expanded_access_info")
+        if value is not None:
+            trial.flags["expandedAccess" + tag.capitalize()] = value
+    downloaded = r.get("required_header/download_date").rpartition(" on ")[2]
+    trial.export_date = parse_date(downloaded) or ""
 
     # sponsors and responsible party
     for path, role in (("sponsors/lead_sponsor", "LeadSponsorRole"), ("sponsors/collaborator", "CollaboratorRole")):
@@ -267,7 +277,7 @@ def read_study(root: etree._Element, source_file: str = "") -> Trial:
     enrol = root.find("enrollment")
     if enrol is not None:
         trial.enrollment = r.integer(_text(enrol), "enrollment")
-        trial.enrollment_kind = _TYPE.get(enrol.get("type", ""))
+        trial.enrollment_kind = r.kind(enrol, "enrollment")
 
     # arms, interventions, outcomes
     for el in root.findall("arm_group"):
