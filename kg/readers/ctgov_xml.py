@@ -231,7 +231,7 @@ def read_study(root: etree._Element, source_file: str = "") -> Trial:
     if rp is not None:
         rp_type = r.get("responsible_party_type", rp)
         if rp_type:
-            trial.texts["responsiblePartyType"] = rp_type
+            trial.texts["responsiblePartyType"] = _v2_code(rp_type)
         name = r.get("investigator_full_name", rp) or r.get("name_title", rp)
         if name:
             trial.people.append(Person(name, "ResponsiblePartyRole", rp_type,
@@ -402,8 +402,12 @@ def _contact(r: _Reader, c: etree._Element, role: str, role_text: str) -> Person
     return Person(r.get("last_name", c), role, role_text, email=r.get("email", c), phone=phone)
 
 
-def _param(text: str) -> str:
-    """Legacy ``Least Squares Mean`` -> the v2 code ``LEAST_SQUARES_MEAN`` (same value, other spelling)."""
+def _v2_code(text: str) -> str:
+    """Legacy ``Least Squares Mean`` -> the v2 code ``LEAST_SQUARES_MEAN`` (same value, other spelling).
+
+    For fields the graph keeps as text (parameter type, responsible-party type), so
+    both formats give the same literal.
+    """
     return re.sub(r"\W+", "_", text.strip()).upper() if text else ""
 
 
@@ -434,7 +438,7 @@ def _results(el: etree._Element, trial: Trial, r: _Reader) -> Results:
         kind = r.get("type", out)
         result = OutcomeResult(_OUTCOME_TYPE.get(kind, kind.lower()), r.get("title", out),
                                r.get("units", measure) if measure is not None else "",
-                               _param(r.get("param", measure)) if measure is not None else "",
+                               _v2_code(r.get("param", measure)) if measure is not None else "",
                                r.get("time_frame", out))
         if measure is not None:
             classes = measure.findall("class_list/class") or [measure]
