@@ -16,10 +16,10 @@ from types import ModuleType
 
 from ..errors import UnreadableInputError
 from ..model import RawRecord
-from . import ctgov_json, ctgov_xml
+from . import ctgov_json, ctgov_xml, euctr_text
 
 #: every reader, in detection order
-READERS: list[ModuleType] = [ctgov_json, ctgov_xml]
+READERS: list[ModuleType] = [ctgov_json, ctgov_xml, euctr_text]
 
 _SKIP_SUFFIXES = {".md", ".py", ".ttl", ".nq", ".gitkeep"}
 
