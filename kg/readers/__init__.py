@@ -16,10 +16,10 @@ from types import ModuleType
 
 from ..errors import UnreadableInputError
 from ..model import RawRecord
-from . import ctgov_json, ctgov_xml, euctr_text
+from . import ctgov_json, ctgov_xml, ctis_csv, euctr_text
 
 #: every reader, in detection order
-READERS: list[ModuleType] = [ctgov_json, ctgov_xml, euctr_text]
+READERS: list[ModuleType] = [ctgov_json, ctgov_xml, euctr_text, ctis_csv]
 
 _SKIP_SUFFIXES = {".md", ".py", ".ttl", ".nq", ".gitkeep"}
 
