@@ -59,9 +59,10 @@ class Quads:
     Every subject and property is a full IRI string.
     """
 
-    __slots__ = ("lines", "_tail")
+    __slots__ = ("graph", "lines", "_tail")
 
     def __init__(self, graph: str) -> None:
+        self.graph = graph
         self.lines: list[str] = []
         self._tail = f"<{graph}> .\n"
 
