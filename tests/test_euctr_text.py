@@ -41,7 +41,9 @@ def test_fields_of_a_record() -> None:
         ("primary", "Complete renal response", "Week 52"), ("secondary", "Adverse events", "Up to week 60")]
     assert (de.enrollment, de.enrollment_kind) == (120, "Estimated")
     assert de.eligibility.sex.term == "SexAll" and [a.term for a in de.eligibility.std_ages] == ["AgeAdult", "AgeOlderAdult"]
-    assert de.dates["completionDate"].value == "2021-11-30" and de.dates["ethicsApprovalDate"].value == "2019-06-20"
+    assert {k: d.value for k, d in de.dates.items()} == {
+        "firstSubmittedDate": "2019-05-02", "completionDate": "2021-11-30", "authorisationDate": "2019-07-01",
+        "ethicsApprovalDate": "2019-06-20"}
     assert [(o.name, o.role, o.org_class and o.org_class.term) for o in de.organisations] == [
         ("Example Pharma GmbH", "LeadSponsorRole", "AgencyIndustry"), ("Example Pharma GmbH", "FunderRole", None)]
     assert de.people[0].email == "trials@example.com"
@@ -100,4 +102,4 @@ def test_corpus_file(corpus) -> None:
 def test_coverage_of_corpus(corpus) -> None:
     report = coverage([corpus / "other" / "euctr_text"], "euctr-text")
     assert report.unknown == 0, [p for p, (s, _, _) in report.paths.items() if s == "unknown"]
-    assert report.count("mapped") == 70
+    assert report.count("mapped") == 72

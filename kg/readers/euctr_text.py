@@ -204,6 +204,9 @@ def read_record(fields: list[Field], trial_id: str, record_id: str = "", source_
     ended = r.date(r.get("P.", "Date of the global end of the trial"), "P. Date of the global end of the trial", "Actual")
     if ended:
         trial.dates["completionDate"] = ended
+    authorised = r.date(r.get("N.", "Date of Competent Authority Decision"), "N. Date of Competent Authority Decision")
+    if authorised and r.get("N.", "Competent Authority Decision") == "Authorised":
+        trial.dates["authorisationDate"] = authorised
     opinion = r.get("N.", "Ethics Committee Opinion of the trial application")
     if opinion:
         trial.texts["ethicsReviewStatus"] = opinion
