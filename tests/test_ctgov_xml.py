@@ -208,3 +208,44 @@ def test_coverage_of_corpus(corpus) -> None:
     protocol = [p for p in report.paths if not p.startswith("clinical_results")]
     mapped = [p for p in protocol if report.paths[p][0] == "mapped"]
     assert len(mapped) / len(protocol) >= 0.75
+
+
+@pytest.mark.corpus
+def test_mapped_fields_really_reach_the_graph(corpus) -> None:
+    """Every value of a protocol element the field map calls mapped shows up in the graph (as text, date or term)."""
+    import pyoxigraph as ox
+    from lxml import etree
+
+    from kg.pipeline import record_quads
+    from kg.resources import code_lists, read_tsv
+
+    mapped = {row[0] for row in read_tsv("mappings", "ctgov-xml", "fields.tsv")
+              if row[1] == "mapped" and "@" not in row[0] and not row[0].startswith(("clinical_results", "@"))}
+    terms: dict[str, set[str]] = {}
+    for table in code_lists("ctgov-xml").values():
+        for value, term in table.items():
+            terms.setdefault(value, set()).add(term)
+    derived = ("study_design", "study_design_info/masking", "phase", "required_header/download_date",
+               "condition_browse/mesh_term", "intervention_browse/mesh_term", "responsible_party/responsible_party_type")
+    missing: dict[str, str] = {}
+    for path in sorted((corpus / "ctgov_xml").glob("*.xml"))[::25]:
+        data = path.read_bytes()
+        trial = next(ctgov_xml.records(data, str(path))).trial
+        quads = list(ox.parse(record_quads(trial).serialize().encode(), format=ox.RdfFormat.N_QUADS))
+        texts = " | ".join(" ".join(q.object.value.split()) for q in quads if isinstance(q.object, ox.Literal))
+        iris = {q.object.value for q in quads if isinstance(q.object, ox.NamedNode)}
+        root = etree.fromstring(data)
+        for el in root.iter():
+            if not isinstance(el.tag, str) or len(el):
+                continue
+            where = "/".join(a.tag for a in reversed(list(el.iterancestors())) if a is not root) + "/" + el.tag
+            where = where.lstrip("/")
+            value = " ".join((el.text or "").split())
+            if where not in mapped or where.endswith(derived) or not value:
+                continue
+            iso = ctgov_xml.parse_date(value)
+            found = (value in texts or (iso and iso in texts) or any(i.rpartition("#")[2] in terms.get(value, ()) for i in iris)
+                     or value in ("Yes", "No", "Accepts Healthy Volunteers", "N/A"))
+            if not found:
+                missing.setdefault(where, f"{path.name}: {value[:60]}")
+    assert not missing, "\n".join(f"{k}  <- {v}" for k, v in sorted(missing.items()))

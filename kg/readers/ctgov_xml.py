@@ -463,13 +463,15 @@ def _results(el: etree._Element, trial: Trial, r: _Reader) -> Results:
 
 
 def _total_affected(section: etree._Element | None, r: _Reader) -> int | None:
-    """Participants affected, summed over groups, from the section's ``Total`` row."""
+    """Participants affected, summed over groups, from the section's ``Total`` row (None without one)."""
     if section is None:
         return None
     for cat in section.findall("category_list/category"):
         if r.get("title", cat) == "Total":
-            return sum(int(c.get("subjects_affected") or 0) for c in cat.findall("event_list/event/counts"))
-    return 0
+            counts = [r.integer(c.get("subjects_affected"), f"clinical_results/reported_events/{section.tag}@subjects_affected")
+                      for c in cat.findall("event_list/event/counts")]
+            return sum(c for c in counts if c is not None)
+    return None
 
 
 def detect(head: bytes, name: str) -> bool:
