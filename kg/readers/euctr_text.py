@@ -70,8 +70,6 @@ def parse_fields(text: str) -> list[Field]:
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped:
-            if current is not None and current.value:
-                current.value += "\n"  # keep paragraph breaks inside long values
             continue
         match = _FIELD.match(stripped)
         if _HEADERS.match(stripped):
@@ -86,7 +84,7 @@ def parse_fields(text: str) -> list[Field]:
             continue
         if match is None:
             if current is not None:
-                current.value = f"{current.value.rstrip()}\n{stripped}" if current.value else stripped
+                current.value = f"{current.value}\n{stripped}" if current.value else stripped
             continue
         code, rest = match.group("code"), match.group("rest")
         if code == "D.IMP" or (code == "D.8" and rest.startswith("Placebo:")):
