@@ -105,7 +105,7 @@ class _Mapper:
         q.iri(node, TKG + "descriptor", mesh_iri(g.descriptor))
         q.iri(node, TKG + "groundingMethod", TKG + _METHODS[g.method])
         q.typed(node, TKG + "score", f"{g.score:.3f}", XSD + "decimal")
-        q.text(node, TKG + "groundedText", text)
+        q.text(node, TKG + "groundedText", g.matched or text)
         q.text(node, TKG + "groundingSource", g.source)
         q.iri(mesh_iri(g.descriptor), TYPE, TKG + "MeshDescriptor")
         q.text(mesh_iri(g.descriptor), LABEL, g.label)

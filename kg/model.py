@@ -48,6 +48,7 @@ class Grounding:
     method: str = "registry"  #: registry | exact | synonym | normalised | inferred
     score: float = 1.0
     source: str = ""  #: where the link came from, e.g. the registry that indexed it
+    matched: str = ""  #: the words of the text that named the descriptor, where only part of it did
 
 
 @dataclass(slots=True)

@@ -290,12 +290,12 @@ class Matcher:
                     continue
                 score = round(m.score * BASE_SCORE["inferred"], 3) if method == "inferred" else m.score
                 if ui not in best or best[ui][1].score < score:
-                    best[ui] = (m.text, Grounding(ui, self.labels[ui], method or m.method, score, "trialkg"))
+                    best[ui] = (m.text, Grounding(ui, self.labels[ui], method or m.method, score, "trialkg", m.text))
         for ui, (phrase, g) in list(best.items()) if expand else ():
             for extra in self.implied.get(ui, ()):
                 if extra not in best:
                     best[extra] = (phrase, Grounding(extra, self.labels[extra], method or "synonym",
-                                                     round(g.score * 0.9, 3), "trialkg"))
+                                                     round(g.score * 0.9, 3), "trialkg", phrase))
         return list(best.values())
 
     def ground(self, text: str, method: str | None = None, strict: bool = False,
