@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, XSD
 
 from kg.link import eligibility, instruments, link_trial, mesh, timepoints
 from kg.mapper import map_trial
-from kg.model import Condition, Outcome, Trial
+from kg.model import Trial
 from kg.readers import read_records
 
 from .conftest import FIXTURES, ROOT, run_cli

@@ -25,7 +25,9 @@ def _anycase(word: str) -> str:
 _HEADING = re.compile(rf"(?<![^\s.:;])(?:{_anycase('key')}\s+)?({_anycase('in')}|{_anycase('ex')}){_anycase('clusion')}"
                       rf"(?:\s+{_anycase('criteria')})?\s*(?::|\n|{_anycase('criteria')}\b)")
 _BLANK = re.compile(r"\n[ \t]*\n")
-_LINE_MARKER = re.compile(r"\n[ \t]*(?:[*\-•·▪◦o][ \t]+|\(?\d{1,2}[.)](?!\d)[ \t]*|\(?[a-z][.)][ \t]+|[ivx]{1,4}[.)][ \t]+)")
+#: a line starting with a bullet, a number ("1." "(2)" but not "2.5"), a letter or a roman numeral
+_LINE_MARKER = re.compile(r"\n[ \t]*(?:[*\-•·▪◦o][ \t]+|\(?\d{1,2}[.)](?!\d)[ \t]*"
+                          r"|\(?[a-z][.)][ \t]+|[ivx]{1,4}[.)][ \t]+)")
 _INLINE_NUMBER = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}[.)]\s+")
 #: "=" before a number where a rendering dropped "≥" or "≤" (not "==", "<=", ">=", "≥=")
 AMBIGUOUS_RELATION = re.compile(r"(?<![<>≤≥=!])=(?!=)\s*[-+]?\d")

@@ -33,7 +33,9 @@ UNITS = {
 }
 #: abbreviations that are units only right after a number ("12 m", "24h")
 _ONLY_AFTER_NUMBER = {"h", "d", "w", "m", "y", "mo", "min", "sec"}
-_SEPARATORS = {"postoperative", "operative", "consecutive", "additional", "treatment", ",", ";", "&", "/", "+", "-", "and", "or", "to", "through", "thru", "until", "till", "then",
+#: words and signs between numbers and units that keep the numbers waiting for their unit
+_SEPARATORS = {",", ";", "&", "/", "+", "-", "and", "or", "to", "through", "thru", "until", "till", "then",
+               "postoperative", "operative", "consecutive", "additional", "treatment",
                "up", "at", "of", "by", "post", "after", "following", "within", "from", "approximately", "about",
                "the", "every", "each", "visit", "visits", "end", "(", ")", ":"}
 _BASELINE = {"baseline", "pre", "pretreatment", "preoperative", "preoperatively", "enrollment", "enrolment",
