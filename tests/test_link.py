@@ -191,7 +191,8 @@ def test_time_points(text: str, points: list[str]) -> None:
 # -- eligibility ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [
-    ("18 Years", "P18Y"), ("6 Months", "P6M"), ("N/A", ""), ("", ""), ("2 Weeks", "P14D"), ("30 Days", "P30D")])
+    ("18 Years", "P18Y"), ("6 Months", "P6M"), ("N/A", ""), ("", ""), ("2 Weeks", "P14D"), ("30 Days", "P30D"),
+    ("18", "P18Y"), ("18Y", "P18Y"), ("No limit", "")])
 def test_age_durations(text: str, expected: str) -> None:
     assert eligibility.age_duration(text) == expected
 

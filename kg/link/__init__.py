@@ -41,7 +41,9 @@ def link_trial(trial: Trial) -> None:
     el = trial.eligibility
     if el is not None:
         el.minimum_age_duration = eligibility.age_duration(el.minimum_age)
-        el.maximum_age_duration = eligibility.age_duration(el.maximum_age)
+        maximum = eligibility.age_duration(el.maximum_age)
+        # registries write a maximum age of 0 for "no limit"
+        el.maximum_age_duration = "" if maximum[1:-1] in ("0", "T0") else maximum
         el.inclusion, el.exclusion = eligibility.split_criteria(el.criteria)
 
 

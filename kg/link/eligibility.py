@@ -34,7 +34,12 @@ AMBIGUOUS_RELATION = re.compile(r"(?<![<>≤≥=!])=(?!=)\s*[-+]?\d")
 
 
 def age_duration(text: str) -> str:
-    """``18 Years`` -> ``P18Y``; ``6 Months`` -> ``P6M``; ``N/A`` or anything unreadable -> ``""``."""
+    """``18 Years`` -> ``P18Y``; ``6 Months`` -> ``P6M``; ``N/A`` or anything unreadable -> ``""``.
+
+    A bare number (``18``, as some WHO ICTRP exports give it) is read as years.
+    """
+    if text.strip().isdigit():
+        return f"P{int(text)}Y"
     m = _AGE.match(text or "")
     if not m:
         return ""
