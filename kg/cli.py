@@ -267,5 +267,9 @@ def coverage(inputs: tuple[str, ...], fmt: str, show_all: bool) -> None:
         sys.exit(EXIT_NONCONFORMANT)
 
 
+from .ontology_cli import ontology as _ontology  # noqa: E402  (registered after main is defined)
+
+main.add_command(_ontology)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
