@@ -45,6 +45,7 @@ _KINDS = {OWL.Class: "class", OWL.ObjectProperty: "object property", OWL.Datatyp
           RDFS.Datatype: "datatype"}
 _TKG_IN_CODE = re.compile(r'TKG\s*\+\s*"(\w+)"')
 _TKG_IN_QUERY = re.compile(r"\btkg:(\w+)")
+_PREFIX = re.compile(r"^@prefix\s+(\w+):\s*<([^>]*)>", re.MULTILINE)
 _SH = "http://www.w3.org/ns/shacl#"
 
 
@@ -307,9 +308,17 @@ def check(inputs: Iterable[str | Path] = (), fmt: str | None = None, reason: boo
 
 # -- conversion and documentation ------------------------------------------------------------------------
 def rdfxml(path: Path) -> bytes:
-    """The RDF/XML form of one Turtle ontology file."""
-    graph = load([path])
-    return graph.serialize(format="pretty-xml", encoding="utf-8")
+    """The RDF/XML form of one Turtle ontology file, byte-for-byte the same on every run.
+
+    Blank nodes get canonical labels (rdflib) and triples are written sorted
+    (Oxigraph), so a regenerated file differs only where the ontology does.
+    """
+    from rdflib.compare import to_canonical_graph
+
+    canonical = to_canonical_graph(load([path])).serialize(format="nt", encoding="utf-8")
+    triples = sorted(ox.parse(canonical, format=ox.RdfFormat.N_TRIPLES), key=str)
+    prefixes = dict(_PREFIX.findall(path.read_text(encoding="utf-8")))
+    return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
 
 
 def convert(out_dir: Path | None = None) -> list[Path]:
