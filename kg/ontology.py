@@ -332,13 +332,67 @@ def convert(out_dir: Path | None = None) -> list[Path]:
 
 
 def docs(out_dir: Path) -> list[Path]:
-    """HTML documentation with pyLODE: ``index.html`` for the ontology, ``<name>.html`` for each other file."""
+    """HTML documentation: ``index.html`` (pyLODE) for classes and properties, ``individuals.html`` for the rest.
+
+    pyLODE documents classes and properties but not named individuals, so the
+    code-list values, registries, grounding methods and the instrument
+    catalogue get a plain page of their own.
+    """
     from pylode import OntPub
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in ontology_files():
-        target = out_dir / ("index.html" if path.name == "trialkg.ttl" else path.stem + ".html")
-        OntPub(ontology=str(path)).make_html(destination=target)
-        written.append(target)
-    return written
+    index = out_dir / "index.html"
+    OntPub(ontology=str(resource_dir("ontology") / "trialkg.ttl")).make_html(destination=index)
+    individuals = out_dir / "individuals.html"
+    individuals.write_text(_individuals_html(load()), encoding="utf-8")
+    return [index, individuals]
+
+
+def _text(graph: Graph, node: URIRef, prop: URIRef) -> list[str]:
+    return sorted(str(o) for o in graph.objects(node, prop))
+
+
+def _individuals_html(graph: Graph) -> str:
+    from html import escape
+
+    by_class: dict[str, list[URIRef]] = {}
+    for node in graph.subjects(RDF.type, OWL.NamedIndividual):
+        if _ours(node):
+            for cls in graph.objects(node, RDF.type):
+                if _ours(cls):
+                    by_class.setdefault(str(cls), []).append(node)
+    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+             "<title>trialkg ontology: named individuals</title>",
+             "<style>body{font-family:sans-serif;max-width:70em;margin:auto}td,th{border-bottom:1px solid #ccc;"
+             "padding:.3em;vertical-align:top;text-align:left}table{border-collapse:collapse;width:100%}</style>",
+             "</head><body><h1>trialkg ontology: named individuals</h1>",
+             "<p>Code-list values, registries, grounding methods and outcome instruments. Classes and properties: "
+             "<a href=\"index.html\">index.html</a>.</p>"]
+    for cls in sorted(by_class, key=lambda c: _local(c)):
+        label = (_text(graph, URIRef(cls), RDFS.label) or [_local(cls)])[0]
+        parts.append(f"<h2 id=\"{escape(_local(cls))}\">{escape(label)} (<code>{escape(_curie(cls))}</code>)</h2>")
+        parts.append("<table><tr><th>individual</th><th>label</th><th>definition</th><th>other labels</th>"
+                     "<th>matches</th></tr>")
+        for node in sorted(by_class[cls], key=str):
+            matches = [f"<a href=\"{escape(m)}\">{escape(m)}</a>" for prop in (SKOS.exactMatch, SKOS.closeMatch,
+                       SKOS.relatedMatch) for m in _text(graph, node, prop)]
+            parts.append(
+                f"<tr id=\"{escape(_local(str(node)))}\"><td><code>{escape(_curie(str(node)))}</code></td>"
+                f"<td>{escape('; '.join(_text(graph, node, RDFS.label)))}</td>"
+                f"<td>{escape(' '.join(_text(graph, node, SKOS.definition)))}</td>"
+                f"<td>{escape('; '.join(_text(graph, node, SKOS.altLabel)))}</td><td>{'<br>'.join(matches)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _local(iri: str) -> str:
+    return re.split(r"[#/]", iri)[-1]
+
+
+def _curie(iri: str) -> str:
+    if iri.startswith(TKG):
+        return "tkg:" + iri[len(TKG):]
+    if iri.startswith(INSTRUMENT):
+        return "instrument:" + iri[len(INSTRUMENT):]
+    return iri

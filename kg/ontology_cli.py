@@ -51,7 +51,7 @@ def convert(out_dir: str | None) -> None:
 @ontology.command()
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 def docs(out_dir: str) -> None:
-    """Write HTML documentation (pyLODE): index.html for the ontology, one page per other file."""
+    """Write HTML documentation: index.html (pyLODE: classes, properties), individuals.html (values, instruments)."""
     from .ontology import docs as run_docs
 
     written = run_docs(Path(out_dir))
