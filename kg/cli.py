@@ -251,19 +251,74 @@ def quarantine_cmd(store_path: str) -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--format", "fmt", default="ctgov-json", show_default=True, help="Format whose field map to use.")
-@click.option("--all", "show_all", is_flag=True, help="List every field path, not only those not mapped.")
-def coverage(inputs: tuple[str, ...], fmt: str, show_all: bool) -> None:
-    """Report every non-empty field path in the records as mapped, left out or unknown."""
-    from .coverage import coverage as run_coverage
+@click.argument("ids", nargs=-1)
+@click.option("--term", help="Search the API: free-text query (query.term).")
+@click.option("--condition", help="Search the API: condition (query.cond).")
+@click.option("--intervention", help="Search the API: intervention (query.intr).")
+@click.option("--max", "limit", default=100, show_default=True, type=click.IntRange(1), help="Most studies to fetch.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder for the JSON files.")
+@click.option("--api", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base URL.")
+def fetch(ids: tuple[str, ...], term: str | None, condition: str | None, intervention: str | None, limit: int,
+          output: str, api: str) -> None:
+    """Download studies from the ClinicalTrials.gov API v2 (by NCT id, or by search) for `trialkg build`."""
+    from .fetch import fetch_studies, search_pages
 
-    report = run_coverage(inputs, fmt)
-    for path, (status, count, reason) in sorted(report.paths.items()):
-        if show_all or status != "mapped":
-            click.echo(f"{status}\t{count}\t{path}\t{reason}")
-    click.echo(f"coverage: {report.summary()}")
-    if report.unknown:
+    query = {k: v for k, v in (("query.term", term), ("query.cond", condition), ("query.intr", intervention)) if v}
+    if bool(ids) == bool(query):
+        raise click.UsageError("give NCT ids or a search (--term/--condition/--intervention), not both")
+    if ids:
+        files = fetch_studies(list(ids), Path(output), api)
+        click.echo(f"fetch: {len(files)} studies saved in {output}")
+        return
+    total = pages = 0
+    for _, count in search_pages(query, Path(output), limit, api):
+        pages += 1
+        total += count
+    click.echo(f"fetch: {total} studies in {pages} pages saved in {output}")
+
+
+@main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7878, show_default=True, type=int)
+def serve(store_path: str, host: str, port: int) -> None:
+    """Serve the store as a read-only SPARQL endpoint at http://HOST:PORT/sparql."""
+    from .serve import serve as make_server
+
+    store = Store(store_path, read_only=True)
+    server = make_server(store, host, port)
+    click.echo(f"serve: {store.quad_count()} quads at http://{host}:{server.server_port}/sparql (Ctrl-C stops)",
+               err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "fmt", default=None, help="Read every file as this format (detected by default).")
+@click.option("--all", "show_all", is_flag=True, help="List every field path, not only those not mapped.")
+def coverage(inputs: tuple[str, ...], fmt: str | None, show_all: bool) -> None:
+    """Report every non-empty field path in the records as mapped, left out or unknown, per format."""
+    from .coverage import coverage_by_format
+
+    reports = coverage_by_format(inputs, fmt)
+    for name, report in reports.items():
+        for path, (status, count, reason) in sorted(report.paths.items()):
+            if show_all or status != "mapped":
+                click.echo(f"{name}\t{status}\t{count}\t{path}\t{reason}")
+    for name, report in reports.items():
+        click.echo(f"coverage {name}: {report.summary()}")
+        sections = sorted({p.split(".", 1)[0] for p in report.paths if "." in p})
+        if name == "ctgov-json":
+            for section in sections:
+                click.echo(f"coverage {name} {section}: {report.summary(section + '.')}")
+    if not reports:
+        raise UnreadableInputError("no records of a known format in the input")
+    if any(r.unknown for r in reports.values()):
         sys.exit(EXIT_NONCONFORMANT)
 
 

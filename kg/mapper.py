@@ -59,7 +59,7 @@ class _Mapper:
         else:
             self.q.text(s, TKG + prop + "Text", value.text)
         if value.kind:
-            self.q.iri(s, TKG + prop + "Type", TKG + value.kind.capitalize())
+            self.q.iri(s, TKG + prop + "Type", TKG + value.kind)
 
     def org(self, name: str) -> str:
         """The node of an organisation named in this record (one per distinct name)."""
@@ -72,20 +72,21 @@ class _Mapper:
         return node
 
     def person(self, p: Person) -> str:
+        """The node of a person named in this record; details given anywhere in it all land on it."""
         key = (" ".join(p.name.split()).casefold(), p.affiliation.casefold())
+        q = self.q
         node = self.people.get(key)
         if node is None:
-            q = self.q
             node = self.people[key] = f"{self.t}/person/{len(self.people) + 1}"
             q.iri(node, TYPE, TKG + "Person")
             q.text(node, LABEL, " ".join(p.name.split()))
-            q.text(node, TKG + "degree", p.degree)
-            q.text(node, TKG + "jobTitle", p.title)
-            q.text(node, TKG + "email", p.email)
-            q.text(node, TKG + "telephone", p.phone)
-            q.text(node, TKG + "address", p.address)
             if p.affiliation:
                 q.iri(node, TKG + "affiliation", self.org(p.affiliation))
+        q.text(node, TKG + "degree", p.degree)
+        q.text(node, TKG + "jobTitle", p.title)
+        q.text(node, TKG + "email", p.email)
+        q.text(node, TKG + "telephone", p.phone)
+        q.text(node, TKG + "address", p.address)
         return node
 
     def role(self, n: int, role_class: str, agent: str, role_text: str = "", scope: str | None = None) -> str:
@@ -126,7 +127,8 @@ class _Mapper:
             link = ident.link or landing_page(ident.value)
             if link:
                 q.typed(node, TKG + "landingPage", link, XSD + "anyURI")
-        q.text(t, LABEL, tr.brief_title or tr.official_title)
+        # a page without a title (the "Clinical Trial Details" page has none) is labelled by its identifier
+        q.text(t, LABEL, tr.brief_title or tr.official_title or tr.trial_id)
         q.text(t, TKG + "briefTitle", tr.brief_title)
         q.text(t, TKG + "officialTitle", tr.official_title)
         q.text(t, TKG + "acronym", tr.acronym)
@@ -143,7 +145,7 @@ class _Mapper:
         if tr.enrollment is not None:
             q.typed(t, TKG + "enrollment", tr.enrollment, XSD + "integer")
             if tr.enrollment_kind:
-                q.iri(t, TKG + "enrollmentType", TKG + tr.enrollment_kind.capitalize())
+                q.iri(t, TKG + "enrollmentType", TKG + tr.enrollment_kind)
         for prop, value in tr.design.items():
             self.coded(t, prop, value)
         for value in tr.who_masked:
@@ -185,6 +187,8 @@ class _Mapper:
             q.typed(rec, TKG + "landingPage", tr.url, XSD + "anyURI")
         if tr.version_date:
             q.typed(rec, TKG + "versionDate", tr.version_date, date_datatype(tr.version_date))
+        if tr.export_date:
+            q.typed(rec, TKG + "exportDate", tr.export_date, date_datatype(tr.export_date))
         if self.retrieved:
             q.typed(rec, PROV + "generatedAtTime", self.retrieved, XSD + "dateTime")
         q.text(rec, TKG + "mappedBy", f"trialkg {__version__}")
@@ -229,6 +233,12 @@ class _Mapper:
         for k, g in enumerate(tr.intervention_mesh, 1):
             q.iri(t, TKG + "interventionDescriptor", mesh_iri(g.descriptor))
             self.grounding(f"{t}/interventions", k, g)
+        for g in tr.condition_ancestors:
+            q.iri(t, TKG + "healthConditionAncestor", mesh_iri(g.descriptor))
+            q.text(mesh_iri(g.descriptor), LABEL, g.label)
+        for g in tr.intervention_ancestors:
+            q.iri(t, TKG + "interventionAncestor", mesh_iri(g.descriptor))
+            q.text(mesh_iri(g.descriptor), LABEL, g.label)
         if tr.condition_mesh:
             q.iri(t, TKG + "conditionIndexing", f"{t}/conditions")
             q.iri(f"{t}/conditions", TYPE, TKG + "RegistryIndexing")
@@ -335,12 +345,21 @@ class _Mapper:
                 q.typed(node, TKG + "url", ref.url, XSD + "anyURI")
 
     def related(self) -> None:
-        q = self.q
-        for rel in self.trial.related:
-            node = trial_iri(rel.trial_id, self.base)
-            q.iri(self.t, TKG + "relatedTrial", node)
+        """Trials the record points to: a link to the trial, and what this record says of it on a node of its own.
+
+        The record's view of another trial (its status and phase as listed here) may be older than that trial's
+        own record, so it is kept apart instead of being stated about the trial itself.
+        """
+        q, t = self.q, self.t
+        for n, rel in enumerate(self.trial.related, 1):
+            other = trial_iri(rel.trial_id, self.base)
+            node = f"{t}/related/{n}"
+            q.iri(t, TKG + "relatedTrial", other)
+            q.iri(t, TKG + "relatedTrialMention", node)
+            q.iri(node, TYPE, TKG + "RelatedTrialMention")
+            q.iri(node, TKG + "mentionedTrial", other)
             q.text(node, DCTERMS + "identifier", rel.trial_id)
-            q.text(node, TKG + "briefTitle", rel.title)
+            q.text(node, LABEL, rel.title)
             self.coded(node, "overallStatus", rel.status)
             for phase in rel.phases:
                 self.coded(node, "phase", phase)

@@ -25,7 +25,7 @@ class DateValue:
 
     value: str  #: ISO 8601 ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; empty when unparseable
     text: str = ""  #: the verbatim source text
-    kind: str | None = None  #: ``actual`` or ``estimated``
+    kind: str | None = None  #: ontology term: ``Actual`` or ``Estimated``
 
 
 @dataclass(slots=True)
@@ -219,6 +219,7 @@ class Trial:
     record_id: str = ""  #: id of the source record; defaults to ``trial_id``
     source_file: str = ""
     version_date: str = ""  #: the registry's last-update date of this version
+    export_date: str = ""  #: when the registry exported this copy of the record, where it says
     url: str = ""
     ids: list[Identifier] = field(default_factory=list)
     brief_title: str = ""
@@ -233,7 +234,7 @@ class Trial:
     phases: list[Coded] = field(default_factory=list)
     dates: dict[str, DateValue] = field(default_factory=dict)  #: ontology property local name -> date
     enrollment: int | None = None
-    enrollment_kind: str | None = None  #: actual | estimated
+    enrollment_kind: str | None = None  #: ontology term: Actual | Estimated
     design: dict[str, Coded] = field(default_factory=dict)  #: ontology property local name -> code
     who_masked: list[Coded] = field(default_factory=list)
     design_notes: dict[str, str] = field(default_factory=dict)  #: ontology property local name -> text
@@ -245,6 +246,8 @@ class Trial:
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)
     condition_mesh: list[Grounding] = field(default_factory=list)  #: the registry's own indexing of the record
+    condition_ancestors: list[Grounding] = field(default_factory=list)  #: broader descriptors of that indexing
+    intervention_ancestors: list[Grounding] = field(default_factory=list)
     intervention_mesh: list[Grounding] = field(default_factory=list)
     arms: list[Arm] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)

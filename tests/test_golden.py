@@ -29,12 +29,12 @@ def mapped_graph(path: Path, fmt: str) -> Graph:
         graph.bind(prefix, ns)
     for raw in read_records([path], fmt):
         assert raw.trial is not None, f"{path}: {raw.error}"
-        nquads = record_quads(raw.trial).serialize()
-        graph.parse(data=nquads, format="nquads")
+        graph.parse(data=record_quads(raw.trial).ntriples(), format="nt")
     for triple in list(graph):
         if triple[1] in VOLATILE:
             graph.remove(triple)
-    return graph
+    # round-trip through Turtle as the expected file did (Turtle writes decimal "9" as 9.0)
+    return Graph().parse(data=graph.serialize(format="turtle"), format="turtle")
 
 
 @pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])

@@ -23,6 +23,7 @@ from ..resources import code_lists
 FORMAT = "ctgov-json"
 MAPPING = "ctgov"
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_KEYS = re.compile(r'"(protocolSection|studies)"\s*:')
 
 #: statusModule date structures and the ontology property each becomes
 _DATES = {
@@ -98,14 +99,14 @@ class _Reader:
             return None
 
 
-def _kind(struct: dict[str, Any]) -> str | None:
-    kind = struct.get("type")
-    return kind.lower() if kind in ("ACTUAL", "ESTIMATED") else None
+def _kind(struct: dict[str, Any], r: _Reader, field: str) -> str | None:
+    coded = r.code("date_type", struct.get("type"), field)
+    return coded.term if coded else None
 
 
-def _mesh(module: dict[str, Any], r: _Reader, field: str) -> list[Grounding]:
+def _mesh(module: dict[str, Any], r: _Reader, field: str, key: str = "meshes") -> list[Grounding]:
     out = []
-    for item in module.get("meshes") or ():
+    for item in module.get(key) or ():
         raw = item.get("id", "")
         descriptor = normalise_id(raw)
         if descriptor is None:
@@ -159,7 +160,7 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     for key, prop in _DATES.items():
         struct = status.get(key)
         if struct:
-            value = r.date(struct.get("date"), f"statusModule.{key}.date", _kind(struct))
+            value = r.date(struct.get("date"), f"statusModule.{key}.date", _kind(struct, r, f"statusModule.{key}.type"))
             if value:
                 trial.dates[prop] = value
     for key, prop in _PLAIN_DATES.items():
@@ -172,7 +173,11 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     if expanded.get("nctId"):
         trial.ids.append(Identifier(expanded["nctId"], "NCTNumber", "expanded access record", "ClinicalTrials.gov"))
         trial.texts["expandedAccessStatus"] = expanded.get("statusForNctId", "")
-    trial.flags["hasResults"] = bool(study.get("hasResults"))
+    if isinstance(study.get("hasResults"), bool):
+        trial.flags["hasResults"] = study["hasResults"]
+    for key, prop in (("delayedPosting", "delayedPosting"), ("resultsWaived", "resultsWaived")):
+        if isinstance(status.get(key), bool):
+            trial.flags[prop] = status[key]
 
     # sponsors and responsible party
     sc = ps.get("sponsorCollaboratorsModule") or {}
@@ -187,11 +192,11 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     rp = sc.get("responsibleParty") or {}
     if rp.get("type"):
         trial.texts["responsiblePartyType"] = rp["type"]
-        name = rp.get("investigatorFullName") or rp.get("oldNameTitle")
-        if name:
-            trial.people.append(Person(name, "ResponsiblePartyRole", rp["type"],
-                                       affiliation=rp.get("investigatorAffiliation") or rp.get("oldOrganization", ""),
-                                       title=rp.get("investigatorTitle", "")))
+    name = rp.get("investigatorFullName") or rp.get("oldNameTitle")
+    if name:
+        trial.people.append(Person(name, "ResponsiblePartyRole", rp.get("type", ""),
+                                   affiliation=rp.get("investigatorAffiliation") or rp.get("oldOrganization", ""),
+                                   title=rp.get("investigatorTitle", "")))
 
     # oversight
     for key, prop in _FLAGS.items():
@@ -209,9 +214,11 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     derived = study.get("derivedSection") or {}
     trial.conditions = [Condition(text) for text in cond.get("conditions") or () if text]
     trial.keywords = [k for k in cond.get("keywords") or () if k]
-    trial.condition_mesh = _mesh(derived.get("conditionBrowseModule") or {}, r, "derivedSection.conditionBrowseModule.meshes")
-    trial.intervention_mesh = _mesh(derived.get("interventionBrowseModule") or {}, r,
-                                    "derivedSection.interventionBrowseModule.meshes")
+    for module, target in (("conditionBrowseModule", "condition"), ("interventionBrowseModule", "intervention")):
+        browse = derived.get(module) or {}
+        setattr(trial, f"{target}_mesh", _mesh(browse, r, f"derivedSection.{module}.meshes"))
+        setattr(trial, f"{target}_ancestors", _mesh(browse, r, f"derivedSection.{module}.ancestors", "ancestors"))
+    trial.export_date = str((derived.get("miscInfoModule") or {}).get("versionHolder") or "")
 
     # design
     design = ps.get("designModule") or {}
@@ -241,11 +248,14 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
         trial.design["biospecRetention"] = coded
     if bio.get("description"):
         trial.design_notes["biospecDescription"] = bio["description"]
+    for kind, flag in (design.get("expandedAccessTypes") or {}).items():
+        if isinstance(flag, bool):
+            trial.flags["expandedAccess" + kind[:1].upper() + kind[1:]] = flag
     if isinstance(design.get("patientRegistry"), bool):
         trial.flags["patientRegistry"] = design["patientRegistry"]
     enrol = design.get("enrollmentInfo") or {}
     trial.enrollment = r.integer(enrol.get("count"), "designModule.enrollmentInfo.count")
-    trial.enrollment_kind = _kind(enrol)
+    trial.enrollment_kind = _kind(enrol, r, "designModule.enrollmentInfo.type")
 
     # arms and interventions
     ai = ps.get("armsInterventionsModule") or {}
@@ -303,6 +313,12 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     refs = ps.get("referencesModule") or {}
     for ref in refs.get("references") or ():
         trial.references.append(Reference(ref.get("citation", ""), str(ref.get("pmid") or ""), ref.get("type", "")))
+        for retraction in ref.get("retractions") or ():
+            trial.references.append(Reference(f"Retraction of PMID {ref.get('pmid', '')} ({retraction.get('source', '')})",
+                                              str(retraction.get("pmid") or ""), "RETRACTION"))
+    for ipd in refs.get("availIpds") or ():
+        trial.references.append(Reference(" ".join(x for x in (ipd.get("type"), ipd.get("id"), ipd.get("comment")) if x),
+                                          "", "AVAILABLE_IPD", ipd.get("url", "")))
     for link in refs.get("seeAlsoLinks") or ():
         trial.references.append(Reference(link.get("label", ""), "", "SEE_ALSO", link.get("url", "")))
 
@@ -372,7 +388,7 @@ def _results(rs: dict[str, Any], trial: Trial, r: _Reader) -> Results:
 def detect(head: bytes, name: str) -> bool:
     """API v2 JSON: a study object, a ``{"studies": [...]}`` page, or a list of studies."""
     text = _decode(head, lenient=True).lstrip()
-    return text[:1] in ("{", "[") and ('"protocolSection"' in text or '"studies"' in text)
+    return text[:1] in ("{", "[") and _KEYS.search(text) is not None
 
 
 def _decode(data: bytes, lenient: bool = False) -> str:
@@ -418,3 +434,18 @@ def _read_one(study: Any, raw: bytes, source: str, index: int) -> RawRecord:
     except (AttributeError, TypeError, ValueError) as exc:
         return RawRecord(source, index, raw, nct, error=f"malformed record: {exc}")
     return RawRecord(source, index, raw, nct, trial)
+
+
+def field_paths(data: bytes) -> Iterator[str]:
+    """Every non-empty leaf field path of the studies in a file (list items without ``[]``), for coverage."""
+    parsed = orjson.loads(_decode(data))
+    studies = parsed.get("studies", [parsed]) if isinstance(parsed, dict) else parsed
+    stack: list[tuple[str, Any]] = [("", s) for s in studies]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{k}" if path else k, v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((path, v) for v in value)
+        elif value not in (None, ""):
+            yield path
