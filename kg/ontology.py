@@ -46,6 +46,8 @@ _KINDS = {OWL.Class: "class", OWL.ObjectProperty: "object property", OWL.Datatyp
 _TKG_IN_CODE = re.compile(r'TKG\s*\+\s*"(\w+)"')
 _TKG_IN_QUERY = re.compile(r"\btkg:(\w+)")
 _PREFIX = re.compile(r"^@prefix\s+(\w+):\s*<([^>]*)>", re.MULTILINE)
+#: code lists whose third column is not an ontology term (degrees are kept as text on the person)
+_NOT_TERMS = {"degree"}
 _SH = "http://www.w3.org/ns/shacl#"
 
 
@@ -169,8 +171,9 @@ def static_uses() -> dict[str, set[str]]:
     mappings = resource_dir("mappings")
     for path in sorted(mappings.glob("*/codes.tsv")):
         for row in read_tsv("mappings", path.parent.name, "codes.tsv"):
-            if len(row) >= 3:
-                add(row[2], f"mappings/{path.parent.name}/codes.tsv")
+            if len(row) >= 3 and row[0] not in _NOT_TERMS:
+                for local in row[2].split():  # "Phase1 Phase2": one value, two terms
+                    add(local, f"mappings/{path.parent.name}/codes.tsv")
     for row in read_tsv("mappings", "registries.tsv"):
         add(row[0], "mappings/registries.tsv")
         if len(row) > 1:
