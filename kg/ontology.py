@@ -21,6 +21,7 @@ does, costs minutes for a few thousand nodes and proves nothing more).
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -262,7 +263,7 @@ def consistent_with(graph: Graph, data_ntriples: bytes) -> tuple[bool, str]:
         path = Path(tmp) / "all.nt"
         path.write_bytes(_reasoner_graph(graph).serialize(format="nt", encoding="utf-8") + data_ntriples)
         command = [java, f"-Xmx{owlready2.reasoning.JAVA_MEMORY}M", "-cp",
-                   f"{classpath}{':' if '/' in str(classpath) else ';'}{classpath / 'HermiT.jar'}",
+                   f"{classpath}{os.pathsep}{classpath / 'HermiT.jar'}",
                    "org.semanticweb.HermiT.cli.CommandLine", "-k", "--ignoreUnsupportedDatatypes", path.as_uri()]
         proc = subprocess.run(command, capture_output=True, text=True, check=False)
     output = (proc.stdout + proc.stderr).strip()
