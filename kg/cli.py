@@ -323,7 +323,9 @@ def coverage(inputs: tuple[str, ...], fmt: str | None, show_all: bool) -> None:
 
 
 from .link.commands import instruments_cmd, mesh_cmd  # noqa: E402
+from .ontology_cli import ontology as _ontology  # noqa: E402  (registered after main is defined)
 
+main.add_command(_ontology)
 main.add_command(mesh_cmd)
 main.add_command(instruments_cmd)
 
