@@ -55,27 +55,31 @@ class Catalogue:
         """The instruments named in a text, in text order, one link per instrument (longest phrase first)."""
         if not text:
             return []
-        # most texts name no instrument: a set intersection says so without walking the tokens
-        if self.first_words.isdisjoint(_CHUNK.findall(text.lower())):
+        lows = _CHUNK.findall(text.lower())
+        # most texts name no instrument: a set intersection says so without walking the words
+        if self.first_words.isdisjoint(lows):
             return []
-        toks = [(m.group(0), m.start(), m.end()) for m in _CHUNK.finditer(text)]
-        lows = [t[0].lower() for t in toks]
+        words = _CHUNK.findall(text)
+        if len(words) != len(lows):  # lower-casing changed the words (non-ASCII letters): lower them one by one
+            lows = [w.lower() for w in words]
+        spans: list[tuple[int, int]] = []
         out: list[InstrumentLink] = []
         seen: set[str] = set()
-        i, n = 0, len(toks)
+        i, n, first = 0, len(words), self.first_words
         while i < n:
+            if lows[i] not in first:
+                i += 1
+                continue
             step = 1
-            for exact, first in ((True, toks[i][0]), (False, lows[i])):
-                for length in self.lengths.get((exact, first), ()):
-                    if i + length > n:
-                        continue
-                    k = tuple(t[0] for t in toks[i:i + length]) if exact else tuple(lows[i:i + length])
-                    iri = self.table.get((exact, k))
+            for exact, tokens in ((True, words), (False, lows)):
+                for length in self.lengths.get((exact, tokens[i]), ()):
+                    iri = self.table.get((exact, tuple(tokens[i:i + length]))) if i + length <= n else None
                     if iri is None:
                         continue
                     if iri not in seen:
                         seen.add(iri)
-                        out.append(InstrumentLink(iri, self.labels[iri], text[toks[i][1]:toks[i + length - 1][2]]))
+                        spans = spans or [m.span() for m in _CHUNK.finditer(text)]
+                        out.append(InstrumentLink(iri, self.labels[iri], text[spans[i][0]:spans[i + length - 1][1]]))
                     step = max(step, length)
                     break
             i += step
