@@ -45,23 +45,23 @@ MAX_CONDITIONS = 2
 
 def load_xml(folder: Path, exclude: set[str]) -> list[dict]:
     """Legacy CT.gov XML records as the parts of a v2 study the learners read (no ``asFound`` there)."""
-    from lxml import etree
+    from defusedxml.ElementTree import parse
 
     by_label = {lab: ui for ui, lab in shipped_vocabulary().labels.items()}
     studies = []
     for path in sorted(folder.glob("NCT*.xml")):
         if path.stem in exclude:
             continue
-        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        root = parse(str(path)).getroot()
         if root.find("condition_browse") is None:
             continue
 
         def browse(tag: str) -> dict:
-            return {"meshes": [{"id": by_label[t], "term": t} for t in root.xpath(f"{tag}/mesh_term/text()")
-                               if t in by_label]}
+            return {"meshes": [{"id": by_label[e.text], "term": e.text} for e in root.iterfind(f"{tag}/mesh_term")
+                               if e.text in by_label]}
         studies.append({
-            "protocolSection": {"conditionsModule": {"conditions": root.xpath("condition/text()"),
-                                                     "keywords": root.xpath("keyword/text()")}},
+            "protocolSection": {"conditionsModule": {"conditions": [e.text for e in root.iterfind("condition")],
+                                                     "keywords": [e.text for e in root.iterfind("keyword")]}},
             "derivedSection": {"conditionBrowseModule": browse("condition_browse"),
                                "interventionBrowseModule": browse("intervention_browse")},
         })

@@ -66,24 +66,23 @@ def _open(path: Path):
 
 def load_descriptor_xml(path: str | Path) -> Vocabulary:
     """Read NLM's descriptor XML (``desc2026.xml``): names, entry terms and tree numbers."""
-    from lxml import etree
+    from defusedxml.ElementTree import iterparse
 
     labels: dict[str, str] = {}
     entries: dict[str, list[str]] = {}
     trees: dict[str, list[str]] = {}
     with _open(Path(path)) as handle:
-        for _, rec in etree.iterparse(handle, events=("end",), tag="DescriptorRecord", resolve_entities=False,
-                                      no_network=True):
+        for _, rec in iterparse(handle, events=("end",)):
+            if rec.tag != "DescriptorRecord":
+                continue
             ui = rec.findtext("DescriptorUI")
             name = rec.findtext("DescriptorName/String")
             if ui and name:
                 labels[ui] = name
-                terms = [t for t in rec.xpath("ConceptList/Concept/TermList/Term/String/text()") if t != name]
-                entries[ui] = list(dict.fromkeys(terms))
-                trees[ui] = rec.xpath("TreeNumberList/TreeNumber/text()")
-            rec.clear()
-            while rec.getprevious() is not None:
-                del rec.getparent()[0]
+                terms = (t.text for t in rec.iterfind("ConceptList/Concept/TermList/Term/String"))
+                entries[ui] = list(dict.fromkeys(t for t in terms if t and t != name))
+                trees[ui] = [t.text for t in rec.iterfind("TreeNumberList/TreeNumber") if t.text]
+            rec.clear()  # the file is large: keep only what was taken from each record
     return Vocabulary(labels, entries, trees, source=str(path))
 
 
