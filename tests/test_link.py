@@ -279,3 +279,15 @@ def test_inferred_conditions_are_marked_in_the_graph(catalogue) -> None:
     assert len(conds) == 2 and all(g.value(c, TKG.inferred) == Literal(True) for c in conds)
     assert {g.value(g.value(c, TKG.grounding), TKG.groundingMethod) for c in conds} == {TKG.InferredFromText}
     assert {MESH.D008180, MESH.D008181} <= set(g.objects(t, TKG.healthCondition))
+
+
+def test_seeds_with_the_shipped_catalogue(monkeypatch) -> None:
+    monkeypatch.delenv(instruments.INSTRUMENTS_ENV, raising=False)
+    assert instruments.catalogue_path() == ROOT / "ontology" / "instruments.ttl"
+    who, ctgov = seed_nct03219801(), seed_nct03458156()
+    link_trial(who)
+    link_trial(ctgov)
+    local = {x.instrument.rsplit("/", 1)[1] for o in who.outcomes for x in o.instruments}
+    assert local == {"complement-C3", "complement-C4", "ESR", "CRP", "adverse-events"}  # "adverse reaction" too
+    assert [[x.instrument.rsplit("/", 1)[1] for x in o.instruments] for o in ctgov.outcomes] == [
+        ["SLEDAI-2K"], ["BILAG-2004"], ["HAQ-DI"]]

@@ -7,7 +7,7 @@ The catalogue (``ontology/instruments.ttl``, or the file named by
 taught.  Labels are compiled once into a table of word tuples, matched longest
 first: labels written in capitals and digits (``CRP``, ``C3``, ``HAQ``) match
 case-sensitively, the others ignoring case; punctuation between words does not
-count (``SLEDAI-2K`` = ``SLEDAI 2K`` = ``SLEDAI2K``), and a final ``s`` is optional.
+count (``SLEDAI-2K`` = ``SLEDAI 2K`` = ``SLEDAI2K``), and singular and plural match each other.
 """
 
 from __future__ import annotations
@@ -37,8 +37,11 @@ def _keys(label: str) -> list[tuple[bool, tuple[str, ...]]]:
     keys = [tuple(chunks)]
     if len(chunks) > 1:
         keys.append(("".join(chunks),))  # "SLEDAI-2K" also as "SLEDAI2K"
-    if not exact and chunks[-1][-1:].isalpha() and not chunks[-1].endswith("s"):
-        keys.append((*chunks[:-1], chunks[-1] + "s"))
+    last = chunks[-1]
+    if not exact and last[-1:].isalpha() and not last.endswith("s"):
+        keys.append((*chunks[:-1], last + "s"))
+    elif not exact and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        keys.append((*chunks[:-1], last[:-1]))  # "adverse reactions" also as "adverse reaction"
     return [(exact, k) for k in keys]
 
 
