@@ -6,9 +6,12 @@ and, with ``--keywords``, its keywords) are grounded without looking at
 Precision and recall are micro-averaged over (record, descriptor) pairs, on the
 held-out half (odd positions in NCT-id order) that ``learn_synonyms.py`` never
 learned from, and for comparison on the learning half and with exact labels only.
+First comes the inner cross-validation figure inside the learning half (tables
+learned on one of its two folds, measured on the other) for the settings
+``learn_synonyms.py`` chose; with ``--cv``, every setting it tried.
 Also prints the time-point parse rate, the instrument link count and link_trial throughput.
 
-    python benchmarks/grounding.py [--corpus ../shared/corpus/ctgov_v2] [--instruments FILE]
+    python benchmarks/grounding.py [--corpus ../shared/corpus/ctgov_v2] [--instruments FILE] [--cv]
 """
 
 from __future__ import annotations
@@ -55,20 +58,20 @@ def gold(study: dict) -> set[str]:
     return {d for d in (normalise_id(m.get("id", "")) for m in meshes) if d}
 
 
-def predict(m: Matcher, study: dict, keywords: bool) -> set[str]:
-    """The descriptors grounded from a record's condition texts (and, known conditions only, its keywords)."""
-    found = {g.descriptor for t in texts(study, False) for g in m.ground(t, strict=True)}
-    if keywords:
-        cm = study["protocolSection"].get("conditionsModule") or {}
-        found |= {g.descriptor for t in cm.get("keywords") or () for g in m.ground(t, strict=True)}
-    return found
+def predict(m: Matcher, study: dict, keywords: bool, min_score: float = 0.0) -> set[str]:
+    """The descriptors grounded from a record's condition texts (and, known conditions only, its keywords),
+    leaving out groundings scoring below ``min_score``."""
+    cm = study["protocolSection"].get("conditionsModule") or {}
+    found = texts(study, False) + (list(cm.get("keywords") or ()) if keywords else [])
+    return {g.descriptor for t in found for g in m.ground(t, strict=True) if g.score >= min_score}
 
 
-def score(m: Matcher, studies: list[dict], keywords: bool) -> tuple[float, float, int, int, int]:
+def score(m: Matcher, studies: list[dict], keywords: bool, min_score: float = 0.0) -> tuple[float, float, int, int,
+                                                                                           int]:
     """(precision, recall, true positives, predicted, gold), micro-averaged."""
     tp = pred = gld = 0
     for study in studies:
-        p, g = predict(m, study, keywords), gold(study)
+        p, g = predict(m, study, keywords, min_score), gold(study)
         tp += len(p & g)
         pred += len(p)
         gld += len(g)
@@ -125,7 +128,20 @@ def main() -> None:
     parser.add_argument("--instruments", type=Path, default=None,
                         help="instrument catalogue (default: ontology/instruments.ttl, or the test catalogue "
                              "tests/fixtures/instruments.ttl while that is absent)")
+    parser.add_argument("--cv", action="store_true",
+                        help="print the inner cross-validation figure of every setting learn_synonyms.py tries")
     args = parser.parse_args()
+    import learn_synonyms as ls
+
+    modern, extra = ls.learning_records(args.corpus, args.corpus.parent / "ctgov_xml")
+    chosen = ls.chosen_params()
+    p, r, t, n, g = ls.cross_validate(modern, extra, chosen)
+    print(f"inner CV on the learning half (two folds by position), settings {ls.describe(chosen)}: "
+          f"P {p:.3f}  R {r:.3f}  (tp {t}, predicted {n}, gold {g})")
+    if args.cv:
+        best, _ = ls.choose(modern, extra, lambda params, f: print(
+            f"  inner CV  P {f[0]:.3f}  R {f[1]:.3f}  (tp {f[2]}, predicted {f[3]})  {ls.describe(params)}"))
+        print(f"  chosen: {ls.describe(best)}")
     if args.instruments is None and not instruments.catalogue_path().is_file():
         args.instruments = ROOT / "tests" / "fixtures" / "instruments.ttl"
     studies = load(args.corpus)
@@ -138,12 +154,12 @@ def main() -> None:
         p, g = base(s), gold(s)
         tp, pred, gld = tp + len(p & g), pred + len(p), gld + len(g)
     print(f"exact preferred label only, held-out: P {tp / max(pred, 1):.3f}  R {tp / max(gld, 1):.3f}")
-    plain = Matcher(shipped_vocabulary(), learned=[], stop=set(), implied={}, nested_ok=set())
+    plain = Matcher(shipped_vocabulary(), learned=[], stop=set(), implied={}, nested_ok=set(), reject=set())
     full = matcher()
     for name, m in (("hand tables, no learned tables", plain), ("shipped tables incl. learned", full)):
         for kw in (False, True):
             for half, rows in (("held-out", held), ("learning", learn)):
-                p, r, t, n, g = score(m, rows, kw)
+                p, r, t, n, g = score(m, rows, kw, chosen.min_score)
                 print(f"{name}, conditions{' + keywords' if kw else ''}, {half}: P {p:.3f}  R {r:.3f}  "
                       f"(tp {t}, predicted {n}, gold {g})")
     report_time_points(studies)

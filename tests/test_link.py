@@ -104,6 +104,43 @@ def test_mesh_intervention_kind() -> None:
     assert "D045164" in found
 
 
+def test_mesh_rejected_descriptor_only_for_conditions() -> None:
+    vocab = mesh.shipped_vocabulary()
+    m = mesh.Matcher(vocab, learned=[], stop=set(), implied={}, nested_ok={"D010003"}, reject={"D010003"})
+    assert [g.descriptor for g in m.ground("Osteoarthritis, Knee")] == ["D020370"]  # not its parent Osteoarthritis
+    assert not m.ground("Osteoarthritis")
+    assert [g.descriptor for g in m.ground("Osteoarthritis", kind=None)] == ["D010003"]
+    kept = mesh.Matcher(vocab, learned=[], stop=set(), implied={}, nested_ok={"D010003"}, reject=set())
+    assert {g.descriptor for g in kept.ground("Osteoarthritis, Knee")} == {"D010003", "D020370"}
+
+
+def _study(nct: str, conditions: list[str], meshes: list[tuple[str, str]]) -> dict:
+    """A small CT.gov v2 study: its conditions and NLM's condition indexing."""
+    return {"protocolSection": {"identificationModule": {"nctId": nct}, "conditionsModule": {"conditions": conditions}},
+            "derivedSection": {"conditionBrowseModule": {"meshes": [{"id": i, "term": t} for i, t in meshes]}}}
+
+
+def test_learners_reject_and_cross_validate() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import learn_synonyms as ls
+
+    # NLM indexes the bare condition "Pain" of these records as Chronic Pain, never as Pain
+    pain = [_study(f"NCT0000000{i}", ["Pain"], [("D059350", "Chronic Pain")]) for i in range(4)]
+    lupus = [_study(f"NCT0000001{i}", ["Lupus Nephritis"], [("D008181", "Lupus Nephritis")]) for i in range(4)]
+    records = pain[:2] + lupus[:2] + pain[2:] + lupus[2:]  # each inner fold (every other record) has both kinds
+    tables = ls.learn(records, [], ls.Params(reject_ratio=0.5))
+    assert [(ui, right, wrong) for ui, right, wrong in tables.reject] == [("D010146", 0, 4)]
+    m = tables.matcher(mesh.shipped_vocabulary())
+    assert not m.ground("Pain", strict=True)
+    assert [g.descriptor for g in m.ground("Lupus Nephritis", strict=True)] == ["D008181"]
+    assert not ls.learn(records, [], ls.Params(reject_ratio=0.0)).reject
+    # inner cross-validation: each fold learns the rejection from the other, so every prediction left is NLM's
+    assert ls.cross_validate(records, [], ls.Params(reject_ratio=0.5)) == (1.0, 0.5, 4, 4, 8)
+    assert ls.cross_validate(records, [], ls.Params()) == (0.5, 0.5, 4, 8, 8)
+
+
 @pytest.mark.parametrize("name", ["mesh-desc-sample.xml", "mesh-sample.nt"])
 def test_full_mesh_loaders(name: str) -> None:
     vocab = mesh.load_vocabulary(FIXTURES / name)

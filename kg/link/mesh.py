@@ -146,7 +146,8 @@ class Matcher:
 
     def __init__(self, vocab: Vocabulary, learned: list[tuple[str, str]] | None = None,
                  stop: set[str] | None = None, implied: dict[str, list[str]] | None = None,
-                 nested_ok: set[str] | None = None) -> None:
+                 nested_ok: set[str] | None = None, kinds: dict[str, str] | None = None,
+                 reject: set[str] | None = None) -> None:
         self.vocab = vocab
         self.labels = vocab.labels
         self.abbreviations: dict[str, tuple[str, ...]] = {}
@@ -167,6 +168,10 @@ class Matcher:
             stop = {row[0] for row in read_tsv("mappings", "mesh", "learned-stop.tsv")}
         #: descriptors not grounded from a phrase inside a longer text (they rarely name the condition there)
         self.stop = stop
+        if reject is None:
+            reject = {row[0] for row in read_tsv("mappings", "mesh", "learned-reject.tsv")}
+        #: descriptors found that NLM's indexing mostly does not list, however found (it names a more specific one)
+        self.reject = frozenset(reject)
         if nested_ok is None:
             nested_ok = {row[0] for row in read_tsv("mappings", "mesh", "learned-nested.tsv")}
         #: descriptors grounded from a phrase inside or across a longer match ("Herniation" in "Disc Herniation")
@@ -176,7 +181,9 @@ class Matcher:
             for row in read_tsv("mappings", "mesh", "learned-implied.tsv"):
                 implied.setdefault(row[0], []).append(row[1])
         #: descriptor -> condition | intervention, as NLM indexed it; the hand-written tables name conditions
-        self.kinds = {row[0]: row[1] for row in read_tsv("mappings", "mesh", "learned-kinds.tsv")}
+        if kinds is None:
+            kinds = {row[0]: row[1] for row in read_tsv("mappings", "mesh", "learned-kinds.tsv")}
+        self.kinds = dict(kinds)
         for uis in self.abbreviations.values():
             self.kinds.update(dict.fromkeys(uis, "condition"))
         for text, ui, *_ in read_tsv("mappings", "mesh", "synonyms.tsv"):
@@ -268,7 +275,8 @@ class Matcher:
         or, with ``strict``, anywhere.  A condition's name mentions body parts,
         people and procedures that are not the condition.  With ``expand``
         (NLM's way of indexing) phrases nested in longer matches count too, and
-        descriptors NLM lists along with those found are added.
+        descriptors NLM lists along with those found are added.  Conditions
+        that NLM's indexing mostly left out (``learned-reject.tsv``) are dropped.
         """
         best: dict[str, tuple[str, Grounding]] = {}
         found = self.matches(text, nested=expand)
@@ -295,7 +303,9 @@ class Matcher:
                 if extra not in best:
                     best[extra] = (phrase, Grounding(extra, self.labels[extra], method or "synonym",
                                                      round(g.score * 0.9, 3), "trialkg", phrase))
-        return list(best.values())
+        if kind != "condition":
+            return list(best.values())
+        return [x for ui, x in best.items() if ui not in self.reject]  # learned from condition texts only
 
     def ground(self, text: str, method: str | None = None, strict: bool = False,
                kind: str | None = "condition") -> list[Grounding]:
