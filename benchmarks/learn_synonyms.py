@@ -37,9 +37,9 @@ learning half with it.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from grounding import DEFAULT_CORPUS, gold, halves, load, predict, texts
 
@@ -80,7 +80,7 @@ def load_xml(folder: Path, exclude: set[str]) -> list[dict]:
     return studies
 
 
-def learn_synonyms(m: Matcher, studies: list[dict], params: "Params") -> list[tuple[str, str, int]]:
+def learn_synonyms(m: Matcher, studies: list[dict], params: Params) -> list[tuple[str, str, int]]:
     """(text, descriptor, support) pairs from asFound phrases and whole condition texts."""
     by_label = {lab: ui for ui, lab in m.labels.items()}
     support: Counter = Counter()
@@ -118,7 +118,7 @@ def learn_synonyms(m: Matcher, studies: list[dict], params: "Params") -> list[tu
     return sorted(out, key=lambda r: (r[0].casefold(), r[1]))
 
 
-def learn_implied(m: Matcher, studies: list[dict], params: "Params") -> list[tuple[str, str, int, float]]:
+def learn_implied(m: Matcher, studies: list[dict], params: Params) -> list[tuple[str, str, int, float]]:
     """(descriptor, descriptor listed along with it, support, ratio)."""
     correct: Counter = Counter()
     along: Counter = Counter()
@@ -132,7 +132,7 @@ def learn_implied(m: Matcher, studies: list[dict], params: "Params") -> list[tup
                   if n >= 2 and n / correct[x] >= params.implied_ratio)
 
 
-def learn_nested(m: Matcher, studies: list[dict], params: "Params") -> list[tuple[str, int, int]]:
+def learn_nested(m: Matcher, studies: list[dict], params: Params) -> list[tuple[str, int, int]]:
     """(descriptor, right, wrong) for descriptors that NLM mostly lists when found inside a longer match."""
     right: Counter = Counter()
     wrong: Counter = Counter()
@@ -146,7 +146,7 @@ def learn_nested(m: Matcher, studies: list[dict], params: "Params") -> list[tupl
                   if n >= params.nested_support and n / (n + wrong[ui]) >= params.nested_ratio)
 
 
-def learn_stop(m: Matcher, studies: list[dict], params: "Params") -> list[tuple[str, int, int]]:
+def learn_stop(m: Matcher, studies: list[dict], params: Params) -> list[tuple[str, int, int]]:
     """(descriptor, right, wrong) for descriptors found inside longer texts that were mostly not NLM's."""
     right: Counter = Counter()
     wrong: Counter = Counter()
@@ -163,7 +163,7 @@ def learn_stop(m: Matcher, studies: list[dict], params: "Params") -> list[tuple[
                   if w >= params.stop_support and right[ui] / (right[ui] + w) < params.stop_ratio)
 
 
-def learn_reject(m: Matcher, studies: list[dict], params: "Params") -> list[tuple[str, int, int]]:
+def learn_reject(m: Matcher, studies: list[dict], params: Params) -> list[tuple[str, int, int]]:
     """(descriptor, right, wrong) for descriptors that, however found, were NLM's in too few of their records."""
     right: Counter = Counter()
     wrong: Counter = Counter()
@@ -231,7 +231,8 @@ class Tables:
         for x, y, *_ in self.implied:
             imp[x].append(y)
         return Matcher(vocab, learned=[(t, ui) for t, ui, _ in self.synonyms], stop={ui for ui, *_ in self.stop},
-                       implied=dict(imp), nested_ok={ui for ui, *_ in self.nested}, kinds=self.kinds, reject={ui for ui, *_ in self.reject})
+                       implied=dict(imp), nested_ok={ui for ui, *_ in self.nested}, kinds=self.kinds,
+                       reject={ui for ui, *_ in self.reject})
 
 
 def learn(modern: list[dict], extra: list[dict], params: Params = Params(), vocab=None) -> Tables:

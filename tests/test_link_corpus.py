@@ -40,11 +40,11 @@ def test_grounding_on_the_held_out_half(studies) -> None:
 
 
 def test_grounding_inner_cross_validation(corpus) -> None:
-    import learn_synonyms  # noqa: E402  (benchmarks/learn_synonyms.py)
+    import learn_synonyms  # benchmarks/learn_synonyms.py, on the path with grounding.py
 
     modern, extra = learn_synonyms.learning_records(corpus / "ctgov_v2", corpus / "ctgov_xml")
     params = learn_synonyms.chosen_params()
-    p, r, tp, predicted, gold = learn_synonyms.cross_validate(modern, extra, params)
+    p, r, *_ = learn_synonyms.cross_validate(modern, extra, params)
     print(f"\ninner CV on the learning half, {learn_synonyms.describe(params)}: precision {p:.3f}, recall {r:.3f}")
     assert p >= learn_synonyms.CV_PRECISION and r >= 0.77
 
