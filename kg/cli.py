@@ -251,6 +251,53 @@ def quarantine_cmd(store_path: str) -> None:
 
 
 @main.command()
+@click.argument("ids", nargs=-1)
+@click.option("--term", help="Search the API: free-text query (query.term).")
+@click.option("--condition", help="Search the API: condition (query.cond).")
+@click.option("--intervention", help="Search the API: intervention (query.intr).")
+@click.option("--max", "limit", default=100, show_default=True, type=click.IntRange(1), help="Most studies to fetch.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder for the JSON files.")
+@click.option("--api", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base URL.")
+def fetch(ids: tuple[str, ...], term: str | None, condition: str | None, intervention: str | None, limit: int,
+          output: str, api: str) -> None:
+    """Download studies from the ClinicalTrials.gov API v2 (by NCT id, or by search) for `trialkg build`."""
+    from .fetch import fetch_studies, search_pages
+
+    query = {k: v for k, v in (("query.term", term), ("query.cond", condition), ("query.intr", intervention)) if v}
+    if bool(ids) == bool(query):
+        raise click.UsageError("give NCT ids or a search (--term/--condition/--intervention), not both")
+    if ids:
+        files = fetch_studies(list(ids), Path(output), api)
+        click.echo(f"fetch: {len(files)} studies saved in {output}")
+        return
+    total = pages = 0
+    for _, count in search_pages(query, Path(output), limit, api):
+        pages += 1
+        total += count
+    click.echo(f"fetch: {total} studies in {pages} pages saved in {output}")
+
+
+@main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7878, show_default=True, type=int)
+def serve(store_path: str, host: str, port: int) -> None:
+    """Serve the store as a read-only SPARQL endpoint at http://HOST:PORT/sparql."""
+    from .serve import serve as make_server
+
+    store = Store(store_path, read_only=True)
+    server = make_server(store, host, port)
+    click.echo(f"serve: {store.quad_count()} quads at http://{host}:{server.server_port}/sparql (Ctrl-C stops)",
+               err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--format", "fmt", default="ctgov-json", show_default=True, help="Format whose field map to use.")
 @click.option("--all", "show_all", is_flag=True, help="List every field path, not only those not mapped.")

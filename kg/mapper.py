@@ -59,7 +59,7 @@ class _Mapper:
         else:
             self.q.text(s, TKG + prop + "Text", value.text)
         if value.kind:
-            self.q.iri(s, TKG + prop + "Type", TKG + value.kind.capitalize())
+            self.q.iri(s, TKG + prop + "Type", TKG + value.kind)
 
     def org(self, name: str) -> str:
         """The node of an organisation named in this record (one per distinct name)."""
@@ -72,20 +72,21 @@ class _Mapper:
         return node
 
     def person(self, p: Person) -> str:
+        """The node of a person named in this record; details given anywhere in it all land on it."""
         key = (" ".join(p.name.split()).casefold(), p.affiliation.casefold())
+        q = self.q
         node = self.people.get(key)
         if node is None:
-            q = self.q
             node = self.people[key] = f"{self.t}/person/{len(self.people) + 1}"
             q.iri(node, TYPE, TKG + "Person")
             q.text(node, LABEL, " ".join(p.name.split()))
-            q.text(node, TKG + "degree", p.degree)
-            q.text(node, TKG + "jobTitle", p.title)
-            q.text(node, TKG + "email", p.email)
-            q.text(node, TKG + "telephone", p.phone)
-            q.text(node, TKG + "address", p.address)
             if p.affiliation:
                 q.iri(node, TKG + "affiliation", self.org(p.affiliation))
+        q.text(node, TKG + "degree", p.degree)
+        q.text(node, TKG + "jobTitle", p.title)
+        q.text(node, TKG + "email", p.email)
+        q.text(node, TKG + "telephone", p.phone)
+        q.text(node, TKG + "address", p.address)
         return node
 
     def role(self, n: int, role_class: str, agent: str, role_text: str = "", scope: str | None = None) -> str:
@@ -126,7 +127,8 @@ class _Mapper:
             link = ident.link or landing_page(ident.value)
             if link:
                 q.typed(node, TKG + "landingPage", link, XSD + "anyURI")
-        q.text(t, LABEL, tr.brief_title or tr.official_title)
+        # a page without a title (the "Clinical Trial Details" page has none) is labelled by its identifier
+        q.text(t, LABEL, tr.brief_title or tr.official_title or tr.trial_id)
         q.text(t, TKG + "briefTitle", tr.brief_title)
         q.text(t, TKG + "officialTitle", tr.official_title)
         q.text(t, TKG + "acronym", tr.acronym)
@@ -143,7 +145,7 @@ class _Mapper:
         if tr.enrollment is not None:
             q.typed(t, TKG + "enrollment", tr.enrollment, XSD + "integer")
             if tr.enrollment_kind:
-                q.iri(t, TKG + "enrollmentType", TKG + tr.enrollment_kind.capitalize())
+                q.iri(t, TKG + "enrollmentType", TKG + tr.enrollment_kind)
         for prop, value in tr.design.items():
             self.coded(t, prop, value)
         for value in tr.who_masked:

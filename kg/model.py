@@ -25,7 +25,7 @@ class DateValue:
 
     value: str  #: ISO 8601 ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; empty when unparseable
     text: str = ""  #: the verbatim source text
-    kind: str | None = None  #: ``actual`` or ``estimated``
+    kind: str | None = None  #: ontology term: ``Actual`` or ``Estimated``
 
 
 @dataclass(slots=True)
@@ -234,7 +234,7 @@ class Trial:
     phases: list[Coded] = field(default_factory=list)
     dates: dict[str, DateValue] = field(default_factory=dict)  #: ontology property local name -> date
     enrollment: int | None = None
-    enrollment_kind: str | None = None  #: actual | estimated
+    enrollment_kind: str | None = None  #: ontology term: Actual | Estimated
     design: dict[str, Coded] = field(default_factory=dict)  #: ontology property local name -> code
     who_masked: list[Coded] = field(default_factory=list)
     design_notes: dict[str, str] = field(default_factory=dict)  #: ontology property local name -> text

@@ -32,7 +32,13 @@ SPARQL_PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 TYPE = RDF + "type"
 LABEL = RDFS + "label"
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def escape(value: str) -> str:
+    """Escape a string for an N-Triples literal (most need nothing, so look before replacing)."""
+    if "\\" in value or '"' in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def safe(segment: str) -> str:
@@ -53,9 +59,10 @@ class Quads:
     Every subject and property is a full IRI string.
     """
 
-    __slots__ = ("lines", "_tail")
+    __slots__ = ("graph", "lines", "_tail")
 
     def __init__(self, graph: str) -> None:
+        self.graph = graph
         self.lines: list[str] = []
         self._tail = f"<{graph}> .\n"
 
@@ -64,10 +71,10 @@ class Quads:
 
     def text(self, s: str, p: str, value: str | None) -> None:
         if value:
-            self.lines.append(f'<{s}> <{p}> "{value.translate(_ESCAPES)}" {self._tail}')
+            self.lines.append(f'<{s}> <{p}> "{escape(value)}" {self._tail}')
 
     def typed(self, s: str, p: str, value: object, datatype: str) -> None:
-        lexical = str(value).translate(_ESCAPES)
+        lexical = escape(str(value))
         self.lines.append(f'<{s}> <{p}> "{lexical}"^^<{datatype}> {self._tail}')
 
     def boolean(self, s: str, p: str, value: bool | None) -> None:

@@ -16,10 +16,10 @@ from types import ModuleType
 
 from ..errors import UnreadableInputError
 from ..model import RawRecord
-from . import ctgov_json
+from . import ctgov_json, ctgov_page, who_page
 
 #: every reader, in detection order
-READERS: list[ModuleType] = [ctgov_json]
+READERS: list[ModuleType] = [ctgov_json, ctgov_page, who_page]
 
 _SKIP_SUFFIXES = {".md", ".py", ".ttl", ".nq", ".gitkeep"}
 

@@ -98,9 +98,9 @@ class _Reader:
             return None
 
 
-def _kind(struct: dict[str, Any]) -> str | None:
-    kind = struct.get("type")
-    return kind.lower() if kind in ("ACTUAL", "ESTIMATED") else None
+def _kind(struct: dict[str, Any], r: _Reader, field: str) -> str | None:
+    coded = r.code("date_type", struct.get("type"), field)
+    return coded.term if coded else None
 
 
 def _mesh(module: dict[str, Any], r: _Reader, field: str, key: str = "meshes") -> list[Grounding]:
@@ -159,7 +159,7 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     for key, prop in _DATES.items():
         struct = status.get(key)
         if struct:
-            value = r.date(struct.get("date"), f"statusModule.{key}.date", _kind(struct))
+            value = r.date(struct.get("date"), f"statusModule.{key}.date", _kind(struct, r, f"statusModule.{key}.type"))
             if value:
                 trial.dates[prop] = value
     for key, prop in _PLAIN_DATES.items():
@@ -191,11 +191,11 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     rp = sc.get("responsibleParty") or {}
     if rp.get("type"):
         trial.texts["responsiblePartyType"] = rp["type"]
-        name = rp.get("investigatorFullName") or rp.get("oldNameTitle")
-        if name:
-            trial.people.append(Person(name, "ResponsiblePartyRole", rp["type"],
-                                       affiliation=rp.get("investigatorAffiliation") or rp.get("oldOrganization", ""),
-                                       title=rp.get("investigatorTitle", "")))
+    name = rp.get("investigatorFullName") or rp.get("oldNameTitle")
+    if name:
+        trial.people.append(Person(name, "ResponsiblePartyRole", rp.get("type", ""),
+                                   affiliation=rp.get("investigatorAffiliation") or rp.get("oldOrganization", ""),
+                                   title=rp.get("investigatorTitle", "")))
 
     # oversight
     for key, prop in _FLAGS.items():
@@ -254,7 +254,7 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
         trial.flags["patientRegistry"] = design["patientRegistry"]
     enrol = design.get("enrollmentInfo") or {}
     trial.enrollment = r.integer(enrol.get("count"), "designModule.enrollmentInfo.count")
-    trial.enrollment_kind = _kind(enrol)
+    trial.enrollment_kind = _kind(enrol, r, "designModule.enrollmentInfo.type")
 
     # arms and interventions
     ai = ps.get("armsInterventionsModule") or {}

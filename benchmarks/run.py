@@ -1,0 +1,315 @@
+"""trialkg benchmarks: speed, memory and scale, side by side with the floor and with peers.
+
+Writes ``docs/benchmarks.md`` (a table with machine, versions, data and date)
+and appends machine-readable lines to ``benchmarks/results.jsonl``.
+
+    python benchmarks/run.py                 # everything, scale run at 100,000 records
+    python benchmarks/run.py --scale 10000   # a smaller scale run
+    python benchmarks/run.py --skip-scale    # the 1,099-record measurements only
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as md
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.pipeline import record_quads  # noqa: E402
+from kg.readers.ctgov_json import read_study  # noqa: E402
+from kg.validate import validate_records  # noqa: E402
+
+CORPUS = Path(os.environ.get("TRIALKG_SHARED", ROOT.parent / "shared")) / "corpus" / "ctgov_v2"
+RESULTS: list[dict] = []
+
+
+def record(name: str, **values) -> dict:
+    row = {"benchmark": name, **values}
+    RESULTS.append(row)
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+# -- mapping, the floor, the naive rdflib mapper, the peer ---------------------------------------------------------
+
+def bench_mapping(files: list[Path], datas: list[bytes]) -> dict:
+    lines = [0]
+
+    def run() -> None:
+        n = 0
+        for path, data in zip(files, datas):
+            quads = record_quads(read_study(orjson.loads(data), str(path)))
+            quads.serialize()
+            n += len(quads)
+        lines[0] = n
+
+    seconds = best_of(run)
+    return record("mapping", records=len(files), seconds=round(seconds, 3), records_per_s=round(len(files) / seconds),
+                  triples=lines[0], triples_per_s=round(lines[0] / seconds),
+                  triples_per_record=round(lines[0] / len(files), 1))
+
+
+def bench_floor(datas: list[bytes], triples: int) -> dict:
+    """orjson parsing plus writing the same number of N-Quads lines, of the same average length."""
+    per = triples // len(datas)
+    subject, graph = "https://w3id.org/trialkg/trial/NCT00000000/outcome/primary/1", "https://w3id.org/trialkg/record/ctgov-json/NCT00000000"
+    predicate, value = "https://w3id.org/trialkg/ontology#timeFrame", "x" * 60
+
+    def run() -> None:
+        for data in datas:
+            orjson.loads(data)
+            "".join([f'<{subject}> <{predicate}> "{value}{i}" <{graph}> .\n' for i in range(per)])
+
+    seconds = best_of(run)
+    return record("floor", records=len(datas), seconds=round(seconds, 3), records_per_s=round(len(datas) / seconds))
+
+
+def bench_rdflib(files: list[Path], datas: list[bytes]) -> dict:
+    """The same triples built as rdflib terms and added one by one with Graph.add."""
+    from rdflib import Graph, Literal, URIRef
+
+    triples = []
+    for path, data in zip(files[:300], datas[:300]):
+        g = Graph()
+        g.parse(data=record_quads(read_study(orjson.loads(data), str(path))).ntriples(), format="nt")
+        triples.append([(str(s), str(p), o) for s, p, o in g])
+
+    def run() -> None:
+        graph = Graph()
+        for data, rows in zip(datas[:300], triples):
+            orjson.loads(data)
+            for s, p, o in rows:
+                obj = Literal(str(o), datatype=o.datatype, lang=o.language) if isinstance(o, Literal) else URIRef(str(o))
+                graph.add((URIRef(s), URIRef(p), obj))
+
+    seconds = best_of(run, 2)
+    return record("naive-rdflib", records=300, seconds=round(seconds, 3), records_per_s=round(300 / seconds))
+
+
+def bench_ctgforge(datas: list[bytes]) -> dict | None:
+    try:
+        from ctgforge.export import to_property_graph
+        from ctgforge.flatten import flatten_core
+    except ImportError:
+        return record("ctgforge", skipped="ctgforge is not installed (pip install ctgforge)")
+    studies = [orjson.loads(d) for d in datas]
+    facts = [0]
+
+    def run() -> None:
+        trials = [flatten_core(study) for study in studies]
+        nodes, edges = to_property_graph(trials)
+        # a fact: a node, one of its non-empty properties, or an edge (comparable to a triple)
+        facts[0] = len(nodes) + len(edges) + sum(
+            sum(1 for v in props.values() if v not in (None, "", set(), [])) for props in nodes["props"])
+
+    try:
+        seconds = best_of(run, 2)
+    except Exception as exc:  # noqa: BLE001 - a peer's failure is a result to report, not ours to fix
+        return record("ctgforge", error=f"{type(exc).__name__}: {exc}"[:200])
+    return record("ctgforge", records=len(studies), seconds=round(seconds, 3),
+                  records_per_s=round(len(studies) / seconds), facts_per_record=round(facts[0] / len(studies), 1),
+                  version=md.version("ctgforge"))
+
+
+# -- validation ------------------------------------------------------------------------------------------------------
+
+def bench_validation(files: list[Path], datas: list[bytes]) -> dict:
+    graphs = {}
+    for path, data in zip(files, datas):
+        quads = record_quads(read_study(orjson.loads(data), str(path)))
+        graphs[quads.graph] = quads.serialize()
+    items = list(graphs.items())
+    start = time.perf_counter()
+    for i in range(0, len(items), 250):
+        validate_records(dict(items[i:i + 250]))
+    seconds = time.perf_counter() - start
+    return record("validation", records=len(items), seconds=round(seconds, 3),
+                  records_per_s=round(len(items) / seconds))
+
+
+# -- end to end, queries, export ---------------------------------------------------------------------------------------
+
+def timed_cli(*args: str) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one trialkg command run in a child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out = proc.stdout.read()
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise RuntimeError(f"trialkg {' '.join(args)} failed: {proc.stderr.read()[-2000:]}")
+    return seconds, round(usage.ru_maxrss / 1024), out
+
+
+def bench_build(name: str, source: Path, store: Path, records: int) -> dict:
+    shutil.rmtree(store, ignore_errors=True)
+    seconds, rss, out = timed_cli("build", str(source), "--store", str(store))
+    quads = int(re.search(r"(\d+) quads written", out).group(1))
+    return record(f"build-{name}", records=records, seconds=round(seconds, 1), records_per_s=round(records / seconds),
+                  peak_rss_mb=rss, quads=quads, summary=out.strip().splitlines()[-1])
+
+
+def bench_queries(name: str, store: Path, runs: int = 20) -> list[dict]:
+    import pyoxigraph as ox
+
+    from kg.store import Store
+
+    db = Store(store, read_only=True)
+    rows = []
+    for path in sorted((ROOT / "kg" / "queries").glob("*.rq")):
+        sparql = path.read_text(encoding="utf-8")
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = db.query(sparql)
+            count = sum(1 for _ in result) if not isinstance(result, (bool, ox.QueryBoolean)) else 1
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        rows.append(record(f"query-{name}", query=path.stem, rows=count, p50_ms=round(statistics.median(times), 1),
+                           p95_ms=round(times[int(0.95 * (len(times) - 1))], 1)))
+    return rows
+
+
+def bench_export(name: str, store: Path) -> dict:
+    out = Path(tempfile.mkdtemp()) / "export.nq"
+    seconds, rss, _ = timed_cli("export", "--store", str(store), "--format", "nq", "-o", str(out))
+    lines = sum(1 for _ in out.open("rb"))
+    size = out.stat().st_size
+    shutil.rmtree(out.parent)
+    return record(f"export-{name}", quads=lines, seconds=round(seconds, 1), quads_per_s=round(lines / seconds),
+                  megabytes=round(size / 1e6), peak_rss_mb=rss)
+
+
+def make_scale_set(files: list[Path], datas: list[bytes], n: int, folder: Path) -> Path:
+    """``n`` records made from the corpus with rewritten NCT ids, as pages of 1,000 studies."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page: list[bytes] = []
+    number = 0
+    for i in range(n):
+        data = datas[i % len(datas)]
+        old = files[i % len(files)].stem.encode()
+        new = f"NCT{90000000 + i:08d}".encode()
+        page.append(data.replace(old, new))
+        if len(page) == 1000 or i == n - 1:
+            number += 1
+            (folder / f"page-{number:04d}.json").write_bytes(b'{"studies": [' + b",".join(page) + b"]}")
+            page = []
+    return folder
+
+
+# -- report ----------------------------------------------------------------------------------------------------------
+
+def write_report(path: Path) -> None:
+    by = {r["benchmark"]: r for r in RESULTS}
+    versions = {p: md.version(p) for p in ("pyoxigraph", "rdflib", "pyshacl", "orjson")}
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()} "
+        f"({os.cpu_count()} cores), Python {platform.python_version()}, "
+        + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
+        f"Data: `{CORPUS}` (ClinicalTrials.gov API v2 JSON) and a scale set made from it with rewritten NCT ids.",
+        "Command: `make bench` (`python benchmarks/run.py`). Raw figures: `benchmarks/results.jsonl`.",
+        "",
+        "| measure | figure |",
+        "|---|---|",
+    ]
+
+    def row(label: str, text: str) -> None:
+        lines.append(f"| {label} | {text} |")
+
+    m, f = by.get("mapping"), by.get("floor")
+    if m:
+        row("mapping, raw JSON → N-Quads, one process", f"{m['records_per_s']:,} records/s, {m['triples_per_s']:,} "
+            f"triples/s, {m['triples_per_record']} triples/record")
+    if m and f:
+        row("floor (orjson + the same number of N-Quads lines)", f"{f['records_per_s']:,} records/s; mapping/floor "
+            f"speed ratio {m['records_per_s'] / f['records_per_s']:.2f}")
+    r = by.get("naive-rdflib")
+    if m and r:
+        row("naive rdflib mapper (Graph.add) of the same triples", f"{r['records_per_s']:,} records/s; trialkg is "
+            f"{m['records_per_s'] / r['records_per_s']:.1f} × faster")
+    c = by.get("ctgforge")
+    if c:
+        row("peer: ctgforge flatten + property graph", f"{c['records_per_s']:,} records/s, {c['facts_per_record']} "
+            "facts/record" if "records_per_s" in c else c.get("skipped") or c.get("error", ""))
+    v = by.get("validation")
+    if v:
+        row("validation (SHACL, batches of 250)", f"{v['records_per_s']:,} records/s")
+    for key, label in (("build-corpus", "end-to-end build, 1,099 records"), ("build-10k", "end-to-end build, 10,000"),
+                       ("build-scale", "end-to-end build, scale set")):
+        b = by.get(key)
+        if b:
+            row(label, f"{b['records']:,} records in {b['seconds']} s ({b['records_per_s']:,}/s), peak RSS "
+                f"{b['peak_rss_mb']} MB, {b['quads']:,} quads")
+    for r in RESULTS:
+        if r["benchmark"].startswith("query-"):
+            row(f"query `{r['query']}` ({r['benchmark'][6:]} store)", f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
+                f"{r['rows']} rows")
+        if r["benchmark"].startswith("export-"):
+            row(f"export N-Quads ({r['benchmark'][7:]} store)", f"{r['quads']:,} quads in {r['seconds']} s "
+                f"({r['quads_per_s']:,}/s), peak RSS {r['peak_rss_mb']} MB")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "trialkg-bench")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"the corpus is not at {CORPUS}")
+    files = sorted(CORPUS.glob("*.json"))
+    datas = [p.read_bytes() for p in files]
+    mapping = bench_mapping(files, datas)
+    bench_floor(datas, mapping["triples"])
+    bench_rdflib(files, datas)
+    bench_ctgforge(datas)
+    bench_validation(files, datas)
+    args.work.mkdir(parents=True, exist_ok=True)
+    corpus_store = args.work / "store-corpus"
+    bench_build("corpus", CORPUS, corpus_store, len(files))
+    bench_queries("corpus", corpus_store)
+    bench_export("corpus", corpus_store)
+    if not args.skip_scale:
+        ten = make_scale_set(files, datas, 10_000, args.work / "set-10k")
+        bench_build("10k", ten, args.work / "store-10k", 10_000)
+        scale = make_scale_set(files, datas, args.scale, args.work / f"set-{args.scale}")
+        bench_build("scale", scale, args.work / "store-scale", args.scale)
+        bench_queries("scale", args.work / "store-scale", runs=5)
+        bench_export("scale", args.work / "store-scale")
+    with (ROOT / "benchmarks" / "results.jsonl").open("a", encoding="utf-8") as handle:
+        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for row in RESULTS:
+            handle.write(json.dumps({"date": stamp, **row}) + "\n")
+    write_report(ROOT / "docs" / "benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
