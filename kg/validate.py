@@ -356,7 +356,10 @@ def _term_of(token: str) -> Term:
 
 #: ``S P O G .`` of a record graph (every line in a named graph) and of any N-Quads line
 _RECORD_LINE = re.compile(r'^(<[^>]*>|_:\S+) <([^>]*)> (.*) (<[^>]*>) \.$', re.M)
-_ANY_LINE = re.compile(r'^(<[^>\s]*>|_:\S+) <([^>\s]*)> (.*?)(?: (<[^>\s"]*>|_:[^\s"]+))? \.\s*$', re.M)
+#: one N-Quads line in a named graph: subject, predicate, object token, graph token
+NQUADS_LINE = re.compile(r'^(<[^>\s]*>|_:\S+) <([^>\s]*)> (.*) (<[^>\s"]*>|_:[^\s"]+) \.[ \t]*$', re.M)
+#: one line in the default graph
+_TRIPLE_LINE = re.compile(r'^(<[^>\s]*>|_:\S+) <([^>\s]*)> (.*) \.[ \t]*$', re.M)
 
 
 class _Data:
@@ -408,8 +411,14 @@ class _Data:
 
     def add_nquads(self, nquads: str) -> None:
         """Add N-Quads lines in any graphs (the default graph is named "")."""
-        by_graph: dict[str, list[tuple[str, str, str]]] = {}
-        for s, p, o, g in _ANY_LINE.findall(nquads):
+        by_graph: dict[str, list[tuple[str, ...]]] = {}
+        rows = NQUADS_LINE.findall(nquads)
+        if len(rows) < nquads.count("\n"):  # some lines are in the default graph
+            named = {m.start() for m in NQUADS_LINE.finditer(nquads)}
+            for m in _TRIPLE_LINE.finditer(nquads):
+                if m.start() not in named:
+                    by_graph.setdefault("", []).append(m.groups() + ("",))
+        for s, p, o, g in rows:
             by_graph.setdefault(g[1:-1] if g[:1] == "<" else g, []).append((s, p, o, g))
         for graph, rows in by_graph.items():
             self._index(graph, rows)
@@ -476,11 +485,17 @@ def _run_compiled(data: _Data) -> list[Finding]:
     return findings
 
 
-def validate_nquads(nquads: str) -> list[Finding]:
-    """Validate N-Quads (one named graph per record) with the compiled engine."""
+def validate_nquads(nquads: str, skip: Iterable[str] = ()) -> tuple[list[Finding], set[str]]:
+    """Validate N-Quads (one named graph per record) with the compiled engine, leaving out the ``skip`` graphs.
+
+    Returns the findings and the names of the graphs validated.
+    """
     data = _Data()
     data.add_nquads(nquads)
-    return _run_compiled(data)
+    for graph in skip:
+        data.subjects.pop(graph, None)
+        data.types.pop(graph, None)
+    return _run_compiled(data), set(data.subjects)
 
 
 # -- the reference engine ---------------------------------------------------------
