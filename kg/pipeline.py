@@ -159,7 +159,13 @@ class _Build:
                 self.seen[graph] = (stored_version, "stored", stored_digest)
                 self._release(_key(raw))
                 return
-        quads = record_quads(trial, self.base, _mtime(raw.source_file))
+        try:
+            quads = record_quads(trial, self.base, _mtime(raw.source_file))
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value the reader let through
+            log.debug("mapping %s failed", _key(raw), exc_info=True)
+            self.quarantine(raw, [{"source": raw.source_file, "record": _key(raw), "field": "", "severity": "Violation",
+                                   "message": f"cannot be mapped: {type(exc).__name__}: {exc}"}])
+            return
         quads.text(graph, TKG + "contentHash", digest)
         self.report.field_issues += len(trial.issues)
         self.batch[graph] = (raw, quads.serialize())

@@ -22,8 +22,11 @@ Two engines give the same results (a test holds them to it):
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -133,9 +136,24 @@ def _subclasses(classes: Iterable[URIRef], graph: Graph) -> list[URIRef]:
     return sorted(out)
 
 
+@contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """rdflib logs a traceback for every ill-typed literal it meets; they are reported as SHACL results instead."""
+    logger = logging.getLogger("rdflib.term")
+    before = logger.disabled
+    logger.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.disabled = before
+
+
 @cache
 def _literal(lexical: str, datatype: str, lang: str) -> Literal:
-    return Literal(lexical, lang=lang or None, datatype=None if datatype in (_STRING, _LANG_STRING) else datatype)
+    with _quiet_rdflib():
+        return Literal(lexical, lang=lang or None, datatype=None if datatype in (_STRING, _LANG_STRING) else datatype)
 
 
 _PY_TYPES = {XSD.string: str, RDF.langString: str, XSD.integer: int, XSD.float: float, XSD.decimal: Decimal,
@@ -537,13 +555,14 @@ def _pyshacl_records(graphs: dict[str, str]) -> list[Finding]:
     """
     data = Graph()
     owner: dict[str, str] = {}
-    for graph, nquads in graphs.items():
-        triples = nquads.replace(f" <{graph}> .\n", " .\n")
-        data.parse(data=triples, format="nt")
-        for line in triples.splitlines():
-            owner.setdefault(line[1:line.index(">")], graph)
-    return [Finding(f.severity, f.focus, f.path, f.value, f.message, f.shape, owner.get(f.focus, ""))
-            for f in validate_graph(data)]
+    with _quiet_rdflib():
+        for graph, nquads in graphs.items():
+            triples = nquads.replace(f" <{graph}> .\n", " .\n")
+            data.parse(data=triples, format="nt")
+            for line in triples.splitlines():
+                owner.setdefault(line[1:line.index(">")], graph)
+        found = validate_graph(data)
+    return [Finding(f.severity, f.focus, f.path, f.value, f.message, f.shape, owner.get(f.focus, "")) for f in found]
 
 
 # -- the API ----------------------------------------------------------------------

@@ -421,7 +421,7 @@ def records(data: bytes, source: str) -> Iterator[RawRecord]:
         parsed = orjson.loads(_decode(data))
     except UnicodeDecodeError as exc:
         bad = data[exc.start:exc.start + 4].hex(" ")
-        yield RawRecord(source, 0, data, error=f"not valid {exc.encoding.upper()} text (byte {exc.start}: {bad}, "
+        yield RawRecord(source, 0, data, error=f"not valid {exc.encoding.upper().removesuffix('-SIG')} text (byte {exc.start}: {bad}, "
                         f"{exc.reason}); JSON must be UTF-8 - convert the file (e.g. from Latin-1 or GB18030) first")
         return
     except orjson.JSONDecodeError as exc:
@@ -512,13 +512,20 @@ def _conform(value: Any, path: str, issues: list[Issue]) -> Any:
             elif item == "object" and element is not None:
                 out.append(_object(element, path, issues))
             else:
-                out.append(element)
+                out.append(_scalar(element, item))
         return out
     if not _fits(value, expected):
         issues.append(Issue(path, f"expected {expected}, got {_KINDS.get(type(value), 'something else')}; left out",
                             _show(value)))
         return _DROP
-    return _object(value, path, issues) if expected == "object" else value
+    return _object(value, path, issues) if expected == "object" else _scalar(value, expected)
+
+
+def _scalar(value: Any, expected: str) -> Any:
+    """A number in a text field as its text (the reader and mapper expect text there)."""
+    if expected == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return orjson.dumps(value).decode()
+    return value
 
 
 def _object(value: dict[str, Any], path: str, issues: list[Issue]) -> dict[str, Any]:
