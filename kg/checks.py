@@ -54,7 +54,7 @@ class ValidationReport:
     def groups(self) -> list[tuple[tuple[str, str, str], list[Finding]]]:
         """Findings grouped by (severity, shape, field), most serious and most frequent first."""
         by_group: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
-        for f in self.findings:
+        for f in sorted(self.findings, key=lambda f: (record_id(f.graph), f.focus, f.value, f.message)):
             by_group[(f.severity, f.shape, f.path)].append(f)
         return sorted(by_group.items(), key=lambda item: (_RANK[item[0][0]], -len(item[1]), item[0]))
 
