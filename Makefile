@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench docs clean
+.PHONY: run test bench docs clean java
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,13 @@ run: $(STAMP)
 	$(BIN)/trialkg build
 	$(BIN)/trialkg query --name trial-overview
 
-test: $(STAMP)
+# HermiT (the OWL reasoner behind `trialkg ontology check`) needs Java; install it where we can.
+java:
+	@command -v java >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null) || \
+	  echo "Java not found and not installable here: the reasoner tests will be skipped"; }
+
+test: $(STAMP) java
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

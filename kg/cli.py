@@ -308,18 +308,26 @@ def serve(store_path: str, host: str, port: int) -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--format", "fmt", default="ctgov-json", show_default=True, help="Format whose field map to use.")
+@click.option("--format", "fmt", default=None, help="Read every file as this format (detected by default).")
 @click.option("--all", "show_all", is_flag=True, help="List every field path, not only those not mapped.")
-def coverage(inputs: tuple[str, ...], fmt: str, show_all: bool) -> None:
-    """Report every non-empty field path in the records as mapped, left out or unknown."""
-    from .coverage import coverage as run_coverage
+def coverage(inputs: tuple[str, ...], fmt: str | None, show_all: bool) -> None:
+    """Report every non-empty field path in the records as mapped, left out or unknown, per format."""
+    from .coverage import coverage_by_format
 
-    report = run_coverage(inputs, fmt)
-    for path, (status, count, reason) in sorted(report.paths.items()):
-        if show_all or status != "mapped":
-            click.echo(f"{status}\t{count}\t{path}\t{reason}")
-    click.echo(f"coverage: {report.summary()}")
-    if report.unknown:
+    reports = coverage_by_format(inputs, fmt)
+    for name, report in reports.items():
+        for path, (status, count, reason) in sorted(report.paths.items()):
+            if show_all or status != "mapped":
+                click.echo(f"{name}\t{status}\t{count}\t{path}\t{reason}")
+    for name, report in reports.items():
+        click.echo(f"coverage {name}: {report.summary()}")
+        sections = sorted({p.split(".", 1)[0] for p in report.paths if "." in p})
+        if name == "ctgov-json":
+            for section in sections:
+                click.echo(f"coverage {name} {section}: {report.summary(section + '.')}")
+    if not reports:
+        raise UnreadableInputError("no records of a known format in the input")
+    if any(r.unknown for r in reports.values()):
         sys.exit(EXIT_NONCONFORMANT)
 
 

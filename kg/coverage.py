@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .errors import KGError
-from .readers import iter_sources, reader_for
+from .readers import detect, iter_sources, reader_for
 from .resources import read_tsv
 
 
@@ -52,20 +52,32 @@ def field_table(folder: str, fmt: str) -> dict[str, tuple[str, str]]:
     return table
 
 
-def coverage(inputs: Iterable[str], fmt: str) -> CoverageReport:
-    """Classify every non-empty field path found in the inputs."""
-    reader = reader_for(fmt)
-    if not hasattr(reader, "field_paths"):
-        raise KGError(f"format {fmt!r} does not report field coverage")
-    counts: Counter[str] = Counter()
-    for _, data in iter_sources(inputs):
+def coverage_by_format(inputs: Iterable[str], fmt: str | None = None) -> dict[str, CoverageReport]:
+    """Classify every non-empty field path found in the inputs, per format (detected, or ``fmt``)."""
+    forced = reader_for(fmt) if fmt else None
+    counts: dict[str, Counter[str]] = {}
+    readers = {}
+    for source, data in iter_sources(inputs):
+        reader = forced or detect(data, source)
+        if reader is None:
+            continue  # unrecognised files are the build's business (it quarantines them)
+        if not hasattr(reader, "field_paths"):
+            raise KGError(f"format {reader.FORMAT!r} does not report field coverage")
+        readers[reader.FORMAT] = reader
         try:
-            counts.update(reader.field_paths(data))
+            counts.setdefault(reader.FORMAT, Counter()).update(reader.field_paths(data))
         except ValueError:
-            continue  # unreadable files are the build's business; coverage counts what can be read
-    table = field_table(reader.MAPPING, fmt)
-    report = CoverageReport()
-    for path, n in counts.items():
-        status, reason = table.get(path, ("unknown", ""))
-        report.paths[path] = (status, n, reason)
-    return report
+            continue  # an unreadable file: coverage counts what can be read
+    reports = {}
+    for name, found in sorted(counts.items()):
+        table = field_table(readers[name].MAPPING, name)
+        report = reports[name] = CoverageReport()
+        for path, n in found.items():
+            status, reason = table.get(path, ("unknown", ""))
+            report.paths[path] = (status, n, reason)
+    return reports
+
+
+def coverage(inputs: Iterable[str], fmt: str) -> CoverageReport:
+    """Coverage of the inputs read as one format."""
+    return coverage_by_format(inputs, fmt).get(fmt, CoverageReport())

@@ -345,12 +345,21 @@ class _Mapper:
                 q.typed(node, TKG + "url", ref.url, XSD + "anyURI")
 
     def related(self) -> None:
-        q = self.q
-        for rel in self.trial.related:
-            node = trial_iri(rel.trial_id, self.base)
-            q.iri(self.t, TKG + "relatedTrial", node)
+        """Trials the record points to: a link to the trial, and what this record says of it on a node of its own.
+
+        The record's view of another trial (its status and phase as listed here) may be older than that trial's
+        own record, so it is kept apart instead of being stated about the trial itself.
+        """
+        q, t = self.q, self.t
+        for n, rel in enumerate(self.trial.related, 1):
+            other = trial_iri(rel.trial_id, self.base)
+            node = f"{t}/related/{n}"
+            q.iri(t, TKG + "relatedTrial", other)
+            q.iri(t, TKG + "relatedTrialMention", node)
+            q.iri(node, TYPE, TKG + "RelatedTrialMention")
+            q.iri(node, TKG + "mentionedTrial", other)
             q.text(node, DCTERMS + "identifier", rel.trial_id)
-            q.text(node, TKG + "briefTitle", rel.title)
+            q.text(node, LABEL, rel.title)
             self.coded(node, "overallStatus", rel.status)
             for phase in rel.phases:
                 self.coded(node, "phase", phase)

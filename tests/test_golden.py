@@ -33,7 +33,8 @@ def mapped_graph(path: Path, fmt: str) -> Graph:
     for triple in list(graph):
         if triple[1] in VOLATILE:
             graph.remove(triple)
-    return graph
+    # round-trip through Turtle as the expected file did (Turtle writes decimal "9" as 9.0)
+    return Graph().parse(data=graph.serialize(format="turtle"), format="turtle")
 
 
 @pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])

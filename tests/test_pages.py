@@ -129,7 +129,10 @@ def test_ctgov_see_also_list_becomes_twenty_related_trials(ctgov):
     assert [p.term for p in rel["NCT01470183"].phases] == ["PhaseNotApplicable"]
     nq = record_quads(ctgov).serialize()
     assert f'<{T}NCT03458156> <{TKG}relatedTrial> <{T}NCT00368264>' in nq
-    assert f'<{T}NCT00368264> <{TKG}phase> <{TKG}Phase3>' in nq
+    n = [r.trial_id for r in ctgov.related].index("NCT00368264") + 1
+    assert f'<{T}NCT03458156/related/{n}> <{TKG}mentionedTrial> <{T}NCT00368264>' in nq
+    assert f'<{T}NCT03458156/related/{n}> <{TKG}phase> <{TKG}Phase3>' in nq
+    assert f'<{T}NCT00368264> <{TKG}phase>' not in nq  # the page's view stays on the mention
 
 
 def test_ctgov_title_less_page_is_labelled_by_its_id(ctgov):
@@ -226,7 +229,7 @@ def test_who_page_of_another_registry():
     assert t.countries == ["Germany", "Austria"]
     assert t.official_title.endswith("therapy versus usual care in chronic low back pain - EXACT")
     assert [(i.value, i.scheme) for i in t.ids[1:]] == [
-        ("U1111-1234-5678", "OtherIdentifier"), ("NCT04999999", "NCTNumber")]
+        ("U1111-1234-5678", "UTNNumber"), ("NCT04999999", "NCTNumber")]
     assert t.flags == {"prospectiveRegistration": False, "resultsAvailable": True}
     assert t.dates["ethicsApprovalDate"].value == "2021-02-12"
     assert t.dates["resultsFirstPostedDate"].value == "2023-06-01"

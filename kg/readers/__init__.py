@@ -19,12 +19,13 @@ from types import ModuleType
 
 from ..errors import UnreadableInputError
 from ..model import RawRecord
-from . import ctgov_json, ctgov_page, who_page
+from . import ctgov_json, ctgov_page, ctgov_xml, ctis_csv, euctr_text, ictrp_csv, ictrp_trds, ictrp_xml, who_page
 
 log = logging.getLogger(__name__)
 
 #: every reader, in detection order
-READERS: list[ModuleType] = [ctgov_json, ctgov_page, who_page]
+READERS: list[ModuleType] = [ctgov_json, ctgov_xml, ictrp_xml, ictrp_trds, ctgov_page, who_page, euctr_text,
+                             ictrp_csv, ctis_csv]
 
 _SKIP_SUFFIXES = {".md", ".py", ".ttl", ".nq", ".gitkeep"}
 

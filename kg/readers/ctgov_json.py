@@ -24,6 +24,7 @@ from ..resources import code_lists, read_tsv
 FORMAT = "ctgov-json"
 MAPPING = "ctgov"
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_KEYS = re.compile(r'"(protocolSection|studies)"\s*:')
 
 #: statusModule date structures and the ontology property each becomes
 _DATES = {
@@ -388,7 +389,7 @@ def _results(rs: dict[str, Any], trial: Trial, r: _Reader) -> Results:
 def detect(head: bytes, name: str) -> bool:
     """API v2 JSON: a study object, a ``{"studies": [...]}`` page, or a list of studies."""
     text = _decode(head, lenient=True).lstrip()
-    return text[:1] in ("{", "[") and ('"protocolSection"' in text or '"studies"' in text)
+    return text[:1] in ("{", "[") and _KEYS.search(text) is not None
 
 
 def _encoding(data: bytes) -> str:
