@@ -57,7 +57,7 @@ class BuildReport:
     def summary(self) -> str:
         """One line: the counts (they add up to the records read), then the rest."""
         return (f"{self.read} records read: {self.loaded} loaded, {self.unchanged} unchanged, "
-                f"{self.superseded} superseded, {self.duplicates} duplicate, {self.quarantined} quarantined; "
+                f"{self.superseded} superseded, {self.quarantined} quarantined, {self.duplicates} duplicate; "
                 f"{self.released} released from quarantine; {self.quads} quads written, "
                 f"{self.warnings} shape warnings, {self.field_issues} field issues; {self.seconds:.1f} s")
 

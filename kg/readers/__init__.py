@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -121,11 +122,37 @@ def read_records(inputs: Iterable[str | Path], fmt: str | None = None) -> Iterat
         if not data.strip():
             yield RawRecord(source, 0, data, error="empty file")
             continue
+        refusal = _entity_declarations(data)
+        if refusal:
+            yield RawRecord(source, 0, data, error=refusal)
+            continue
         reader = forced or detect(data, source)
         if reader is None:
             yield RawRecord(source, 0, data, error="format not recognised (use --format to say which it is)")
             continue
         yield from _guarded(reader, data, source)
+
+
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _entity_declarations(data: bytes) -> str:
+    """Why an XML document is refused before any reader sees it: it declares entities.
+
+    Entity declarations are how "billion laughs" expansion and external
+    entities (files, URLs) get into a document; registry exports never need
+    them, so such input is refused whatever parser a reader uses.
+    """
+    head = data[:1 << 20]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return ""
+    root = _ROOT.search(head)
+    prolog = head[: root.start()] if root else head
+    if b"<!ENTITY" in prolog.upper():
+        return "XML declares entities (<!ENTITY ...>): refused, entity expansion and external entities are not allowed"
+    return ""
 
 
 def _guarded(reader: ModuleType, data: bytes, source: str) -> Iterator[RawRecord]:
