@@ -140,7 +140,7 @@ class _Build:
         seen = self.seen.get(graph)
         if seen is not None:
             seen_version, outcome, seen_digest = seen
-            if digest == seen_digest:
+            if digest == seen_digest and version == seen_version:
                 self.report.duplicates += 1
                 return
             if version <= seen_version:  # an older version (or the same version again, the first one wins)
