@@ -331,8 +331,10 @@ def coverage(inputs: tuple[str, ...], fmt: str | None, show_all: bool) -> None:
         sys.exit(EXIT_NONCONFORMANT)
 
 
-main.add_command(validate_cmd)
+from .ontology_cli import ontology as _ontology  # noqa: E402  (registered after main is defined)
 
+main.add_command(_ontology)
+main.add_command(validate_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -401,7 +401,7 @@ class _Mapper:
 
 
 _OUTCOME_CLASS = {"primary": "PrimaryOutcome", "secondary": "SecondaryOutcome", "other": "OtherOutcome"}
-_METHODS = {"registry": "RegistryIndexing", "exact": "ExactLabelMatch", "synonym": "SynonymMatch",
+_METHODS = {"registry": "AssignedByRegistry", "exact": "ExactLabelMatch", "synonym": "SynonymMatch",
             "normalised": "NormalisedMatch", "inferred": "InferredFromText"}
 
 
