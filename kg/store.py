@@ -94,7 +94,15 @@ class Store:
         """(Re)load every ``ontology/*.ttl`` file into the ontology graph; return its size."""
         text = "".join(p.read_text(encoding="utf-8") for p in sorted(resource_dir("ontology").glob("*.ttl")))
         graph = ox.NamedNode(ONTOLOGY_GRAPH)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+        labels: dict[str, ox.BlankNode] = {}
+
+        def stable(term):  # blank nodes labelled in parse order, so the same ontology gives the same quads
+            if isinstance(term, ox.BlankNode):
+                if term.value not in labels:
+                    labels[term.value] = ox.BlankNode(f"ontology{len(labels) + 1}")
+                return labels[term.value]
+            return term
+        quads = [ox.Quad(stable(t.subject), t.predicate, stable(t.object), graph)
                  for t in ox.parse(text, format=ox.RdfFormat.TURTLE)] if text else []
         if set(self.db.quads_for_pattern(None, None, None, graph)) == set(quads):
             return len(quads)  # unchanged: a finished build changes nothing
