@@ -64,7 +64,13 @@ def test_value_lists_match_the_code_tables(code_list, prop) -> None:
     lists = _in_lists(prop)
     assert lists and all(ctgov <= allowed for allowed in lists)
     assert all(every <= allowed for allowed in lists), \
-        f"sh:in of tkg:{prop} lacks terms of code list {code_list}: {sorted(every - lists[0])}"
+        f"sh:in of tkg:{prop} lacks terms of code list {code_list}: {sorted(every - lists[0])} (run shapes/generate.py)"
+
+
+def test_grounding_methods_match_the_mapper() -> None:
+    from kg.mapper import _METHODS
+
+    assert _in_lists("groundingMethod") == [{TKG + m for m in _METHODS.values()}]
 
 
 def test_identifier_patterns_match_the_registry_table() -> None:
