@@ -72,7 +72,8 @@ class ValidationReport:
         if self.unreadable:
             lines.append(f"Unreadable records ({len(self.unreadable)})")
             for item in self.unreadable[:examples]:
-                lines.append(f"    {item['record']}  {item['source']}  field {item.get('field') or '-'}: {item['message']}")
+                lines.append(f"    {item['record']}  {item['source']}  field {item.get('field') or '-'}: "
+                             f"{item['message']}")
             lines.append("")
         for (severity, shape, path), found in self.groups():
             records = len({f.graph for f in found})

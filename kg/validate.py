@@ -594,7 +594,8 @@ def validate_graph(data: Graph, graph: str = "") -> list[Finding]:
         shape = parents.get(source, source)
         value = get(SH.value)
         findings.append(Finding(_SEVERITY.get(get(SH.resultSeverity), "Violation"), str(get(SH.focusNode)),
-                                _short(get(SH.resultPath)), "" if value is None or isinstance(value, BNode) else str(value),
+                                _short(get(SH.resultPath)),
+                                "" if value is None or isinstance(value, BNode) else str(value),
                                 str(message) if isinstance(message, Literal) else "", _short(shape), graph))
     return findings
 

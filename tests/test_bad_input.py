@@ -92,8 +92,8 @@ def mixed_files() -> dict[str, bytes]:
                                   "geoPoint": {"lat": "north", "lon": 7.4}}])
     dates = study("NCT10000051")
     dates["protocolSection"]["statusModule"]["primaryCompletionDateStruct"] = {"date": "2019-03", "type": "ACTUAL"}
-    huge = with_module("NCT10000025", "eligibilityModule", eligibilityCriteria="Inclusion: " + "x" * (CRITERIA_MB << 20),
-                       sex="ALL")
+    criteria = "Inclusion: " + "x" * (CRITERIA_MB << 20)
+    huge = with_module("NCT10000025", "eligibilityModule", eligibilityCriteria=criteria, sex="ALL")
     return {
         "good.json": good,
         "empty.json": b"",
@@ -112,7 +112,8 @@ def mixed_files() -> dict[str, bytes]:
         "bomb.xml": BOMB,
         "xxe.xml": XXE,
         "noid.json": dumps(study(None)),
-        "phases-string.json": dumps(with_module("NCT10000021", "designModule", phases="PHASE2", studyType="INTERVENTIONAL")),
+        "phases-string.json": dumps(with_module("NCT10000021", "designModule", phases="PHASE2",
+                                                studyType="INTERVENTIONAL")),
         "count-many.json": dumps(with_module("NCT10000022", "designModule", enrollmentInfo={"count": "many"})),
         "enrollment-string.json": dumps(with_module("NCT10000023", "designModule", enrollmentInfo="many")),
         "conditions-object.json": dumps(with_module("NCT10000024", "conditionsModule", conditions={"a": 1},
@@ -172,7 +173,8 @@ class Build:
 
     def issues(self, nct: str) -> list[tuple[str, str]]:
         return sorted((r[0], r[1]) for r in self.query(
-            f"SELECT ?f ?m WHERE {{ ?r tkg:sourceRecordId \"{nct}\" ; tkg:hasIssue ?i . ?i tkg:field ?f ; tkg:message ?m }}"))
+            f'SELECT ?f ?m WHERE {{ ?r tkg:sourceRecordId "{nct}" ; tkg:hasIssue ?i . '
+            "?i tkg:field ?f ; tkg:message ?m }"))
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +244,8 @@ def test_xml_entities_are_never_expanded(mixed, key) -> None:
                                             "external entities are not allowed")
     everything = json.dumps(mixed.quarantine) + mixed.proc.stdout + mixed.proc.stderr
     assert "lollollol" not in everything and "root:" not in everything
-    assert not mixed.query("SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'lollol') || CONTAINS(STR(?o), 'root:')) }")
+    assert not mixed.query("SELECT ?s WHERE { ?s ?p ?o "
+                           "FILTER(CONTAINS(STR(?o), 'lollol') || CONTAINS(STR(?o), 'root:')) }")
 
 
 def test_record_without_id(mixed) -> None:

@@ -167,7 +167,8 @@ def test_compiled_throughput(corpus, capsys) -> None:
         validate_records(dict(graphs[i:i + 250]))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     with capsys.disabled():
-        print(f"\ncompiled validation: {len(graphs)} records in {wall:.2f} s wall ({len(graphs) / wall:.0f} records/s), "
+        print(f"\ncompiled validation: {len(graphs)} records in {wall:.2f} s wall "
+              f"({len(graphs) / wall:.0f} records/s), "
               f"{cpu:.2f} s CPU ({len(graphs) / cpu:.0f} records/s)")
     assert len(graphs) / cpu > 300  # a loose floor for busy CI machines; the aim is 1,000 and more
 
