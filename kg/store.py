@@ -169,11 +169,6 @@ class Store:
         """``(key, reasons)`` of every quarantined record, in key order."""
         return quarantine_entries(self.path)
 
-    def quarantined_file(self, key: str) -> Path | None:
-        """The raw record kept for a quarantined key."""
-        folder = self.quarantine_dir / _safe_name(key)
-        return next(iter(sorted(folder.glob("record*"))), None) if folder.is_dir() else None
-
     def close(self) -> None:
         if not self.read_only:
             self.db.flush()

@@ -400,10 +400,6 @@ def _unescape(text: str) -> str:
                        else _ESCAPED.get(m.group(3), m.group(3)), text)
 
 
-def _iri_or_blank(token: str) -> Term:
-    return ("I", token[1:-1]) if token[0] == "<" else ("B", token)
-
-
 @lru_cache(maxsize=1 << 16)
 def _term_of(token: str) -> Term:
     """An N-Triples object token as a term tuple."""

@@ -305,22 +305,38 @@ out += node("EligibilityShape", ["tkg:Eligibility"], "eligibility", [
     text1("tkg:minimumAgeText", "The minimum age text"), text1("tkg:maximumAgeText", "The maximum age text"),
     prop("tkg:minimumAge", "V", "The minimum age must be one xsd:duration (e.g. P18Y).", maxCount=1, dt="xsd:duration"),
     prop("tkg:maximumAge", "V", "The maximum age must be one xsd:duration (e.g. P65Y).", maxCount=1, dt="xsd:duration"),
+    prop("tkg:inclusionCriterion", "V", "An inclusion criterion must be an InclusionCriterion node.",
+         cls="tkg:InclusionCriterion"),
+    prop("tkg:exclusionCriterion", "V", "An exclusion criterion must be an ExclusionCriterion node.",
+         cls="tkg:ExclusionCriterion"),
     flag("tkg:healthyVolunteers", "tkg:healthyVolunteers"), flag("tkg:genderBased", "tkg:genderBased"),
     text1("tkg:genderDescription", "The gender description"), text1("tkg:studyPopulation", "The study population"),
 ])
 out += node("CriterionShape", ["tkg:InclusionCriterion", "tkg:ExclusionCriterion"], "eligibility criterion", [
     prop("tkg:criterionText", "V", "A criterion needs exactly one text.", minCount=1, maxCount=1, dt="xsd:string"),
     flag("tkg:ambiguousRelation", "tkg:ambiguousRelation"),
+    prop("tkg:order", "V", "The order must be one whole number from 1.", maxCount=1, dt="xsd:integer",
+         minInclusive='"1"^^xsd:integer'),
 ])
 out += node("OutcomeShape", ["tkg:PrimaryOutcome", "tkg:SecondaryOutcome", "tkg:OtherOutcome"], "outcome measure", [
     prop("rdfs:label", "W", "An outcome should have exactly one measure title.", minCount=1, maxCount=1),
     prop("rdfs:label", "V", "The outcome measure title must be a plain string.", dt="xsd:string"),
     text1("tkg:description", "The description"), text1("tkg:timeFrame", "The time frame"),
     prop("tkg:usesInstrument", "V", "An instrument must be a node (IRI).", kind="IRI"),
+    prop("tkg:instrumentMention", "V", "An instrument mention must be an InstrumentMention node.",
+         cls="tkg:InstrumentMention"),
+    prop("tkg:timePoint", "V", "A time point must be a TimePoint node.", cls="tkg:TimePoint"),
+])
+out += node("InstrumentMentionShape", ["tkg:InstrumentMention"], "instrument mention", [
+    prop("tkg:instrument", "V", "An instrument mention names exactly one instrument (IRI).", minCount=1, maxCount=1,
+         kind="IRI"),
+    text1("tkg:matchedText", "The matched text"),
 ])
 out += node("TimePointShape", ["tkg:TimePoint"], "time point", [
     prop("tkg:duration", "V", "A time point has at most one duration, an xsd:duration (e.g. P12W).", maxCount=1, dt="xsd:duration"),
     text1("tkg:timePointText", "The time point text"),
+    prop("tkg:order", "V", "The order must be one whole number from 1.", maxCount=1, dt="xsd:integer",
+         minInclusive='"1"^^xsd:integer'),
 ])
 out += node("InstrumentShape", ["tkg:Instrument"], "instrument", [
     prop("rdfs:label", "W", "An instrument should have a name.", minCount=1),

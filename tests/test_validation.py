@@ -111,6 +111,8 @@ def _graph(nct: str, extra: list[tuple[str, str, str]] = (), drop: tuple[str, ..
 def broken_graphs() -> dict[str, str]:
     """One graph per kind of constraint, each breaking it."""
     t, loc, label = "<$T>", "<$T/location/1>", "http://www.w3.org/2000/01/rdf-schema#label"
+    rdf_type, out, crit = str(RDF.type), "<$T/outcome/primary/1>", "<$T/eligibility/inclusion/1>"
+    tp1, tp2 = "<$T/outcome/primary/1/time/1>", "<$T/outcome/primary/1/time/2>"
     cases = [
         ("NCT90000001", [(t, TKG + "enrollment", f'"1.5"^^<{XSD}integer>')], ()),            # ill-typed + maxCount
         ("NCT90000002", [(t, TKG + "startDate", f'"2020-13-45"^^<{XSD}date>')], ("startDate",)),  # sh:or, pattern
@@ -129,6 +131,14 @@ def broken_graphs() -> dict[str, str]:
          ("criteriaText",)),                                                                   # maxLength
         ("NCT9000001", [], ()),                                                                # pattern (id)
         ("NCT90000012", [(t, TKG + "enrollment", f'"-3"^^<{XSD}integer>')], ("enrollment",)),  # minInclusive
+        ("NCT90000013", [(out, TKG + "timePoint", tp1), (tp1, rdf_type, f"<{TKG}TimePoint>"),
+                         (tp1, TKG + "duration", f'"twelve weeks"^^<{XSD}duration>'),
+                         (tp1, TKG + "order", f'"0"^^<{XSD}integer>'),
+                         (out, TKG + "timePoint", tp2), (tp2, rdf_type, f"<{TKG}TimePoint>"),
+                         (tp2, TKG + "duration", f'"P12W"^^<{XSD}duration>')], ()),               # linked parts
+        ("NCT90000014", [("<$T/eligibility>", TKG + "inclusionCriterion", crit),
+                         (crit, rdf_type, f"<{TKG}InclusionCriterion>"),
+                         (crit, TKG + "ambiguousRelation", '"maybe"')], ()),
     ]
     return dict(_graph(nct, extra, drop) for nct, extra, drop in cases)
 
@@ -148,6 +158,8 @@ def test_engines_agree_on_broken_graphs() -> None:
     messages = {f.message for found in compiled.values() for f in found}
     assert "The primary completion date is before the start date." in messages
     assert "The latitude must be one decimal between -90 and 90." in messages
+    assert "A criterion needs exactly one text." in messages
+    assert not [f for found in compiled.values() for f in found if f.value == "P12W"]  # ISO weeks read as rdflib does
 
 
 @pytest.mark.corpus
