@@ -170,7 +170,7 @@ class _Build:
         self.report.field_issues += len(trial.issues)
         self.batch[graph] = (raw, quads.serialize())
         self.seen[graph] = (version, "batch", digest)
-        if len(self.batch) >= BATCH:
+        if len(self.batch) >= (1 if self.strict else BATCH):  # --strict: stop at the very first bad record
             self.flush()
 
     def flush(self) -> None:
