@@ -331,9 +331,12 @@ def coverage(inputs: tuple[str, ...], fmt: str | None, show_all: bool) -> None:
         sys.exit(EXIT_NONCONFORMANT)
 
 
+from .link.commands import instruments_cmd, mesh_cmd  # noqa: E402
 from .ontology_cli import ontology as _ontology  # noqa: E402  (registered after main is defined)
 
 main.add_command(_ontology)
+main.add_command(mesh_cmd)
+main.add_command(instruments_cmd)
 main.add_command(validate_cmd)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -105,7 +105,7 @@ class _Mapper:
         q.iri(node, TKG + "descriptor", mesh_iri(g.descriptor))
         q.iri(node, TKG + "groundingMethod", TKG + _METHODS[g.method])
         q.typed(node, TKG + "score", f"{g.score:.3f}", XSD + "decimal")
-        q.text(node, TKG + "groundedText", text)
+        q.text(node, TKG + "groundedText", g.matched or text)
         q.text(node, TKG + "groundingSource", g.source)
         q.iri(mesh_iri(g.descriptor), TYPE, TKG + "MeshDescriptor")
         q.text(mesh_iri(g.descriptor), LABEL, g.label)
@@ -261,6 +261,9 @@ class _Mapper:
             q.text(node, TKG + "description", itv.description)
             for other in itv.other_names:
                 q.text(node, TKG + "otherName", other)
+            for k, g in enumerate(itv.mesh, 1):
+                q.iri(node, TKG + "groundedTo", mesh_iri(g.descriptor))
+                self.grounding(node, k, g, itv.name)
         arms: dict[str, str] = {}
         for n, arm in enumerate(tr.arms, 1):
             node = f"{t}/arm/{n}"
@@ -291,6 +294,19 @@ class _Mapper:
             q.text(node, LABEL, out.measure)
             q.text(node, TKG + "description", out.description)
             q.text(node, TKG + "timeFrame", out.time_frame)
+            for k, link in enumerate(out.instruments, 1):
+                use = f"{node}/instrument/{k}"
+                q.iri(node, TKG + "usesInstrument", link.instrument)
+                q.iri(node, TKG + "instrumentMention", use)
+                q.iri(use, TYPE, TKG + "InstrumentMention")
+                q.iri(use, TKG + "instrument", link.instrument)
+                q.text(use, TKG + "matchedText", link.matched_text)
+            for k, point in enumerate(out.time_points, 1):
+                tp = f"{node}/time/{k}"
+                q.iri(node, TKG + "timePoint", tp)
+                q.iri(tp, TYPE, TKG + "TimePoint")
+                q.typed(tp, TKG + "duration", point, XSD + "duration")
+                q.typed(tp, TKG + "order", k, XSD + "integer")
 
     def eligibility(self) -> None:
         el = self.trial.eligibility
@@ -303,6 +319,20 @@ class _Mapper:
         self.coded(node, "sex", el.sex)
         q.text(node, TKG + "minimumAgeText", el.minimum_age)
         q.text(node, TKG + "maximumAgeText", el.maximum_age)
+        if el.minimum_age_duration:
+            q.typed(node, TKG + "minimumAge", el.minimum_age_duration, XSD + "duration")
+        if el.maximum_age_duration:
+            q.typed(node, TKG + "maximumAge", el.maximum_age_duration, XSD + "duration")
+        for segment, items in (("inclusion", el.inclusion), ("exclusion", el.exclusion)):
+            prop, cls = f"{segment}Criterion", f"{segment.capitalize()}Criterion"
+            for c in items:
+                crit = f"{node}/{segment}/{c.order}"
+                q.iri(node, TKG + prop, crit)
+                q.iri(crit, TYPE, TKG + cls)
+                q.text(crit, TKG + "criterionText", c.text)
+                q.typed(crit, TKG + "order", c.order, XSD + "integer")
+                if c.ambiguous_relation:
+                    q.boolean(crit, TKG + "ambiguousRelation", True)
         q.boolean(node, TKG + "healthyVolunteers", el.healthy_volunteers)
         for age in el.std_ages:
             self.coded(node, "ageGroup", age)

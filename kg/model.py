@@ -48,6 +48,7 @@ class Grounding:
     method: str = "registry"  #: registry | exact | synonym | normalised | inferred
     score: float = 1.0
     source: str = ""  #: where the link came from, e.g. the registry that indexed it
+    matched: str = ""  #: the words of the text that named the descriptor, where only part of it did
 
 
 @dataclass(slots=True)
@@ -68,6 +69,7 @@ class Intervention:
     description: str = ""
     other_names: list[str] = field(default_factory=list)
     arm_labels: list[str] = field(default_factory=list)
+    mesh: list[Grounding] = field(default_factory=list)  #: set by the link stage
 
 
 @dataclass(slots=True)
@@ -81,6 +83,15 @@ class Arm:
 
 
 @dataclass(slots=True)
+class InstrumentLink:
+    """An instrument of the catalogue that an outcome measure uses, and the words that named it."""
+
+    instrument: str  #: IRI in the instrument catalogue
+    label: str = ""
+    matched_text: str = ""
+
+
+@dataclass(slots=True)
 class Outcome:
     """An outcome measure: primary, secondary or other."""
 
@@ -88,6 +99,17 @@ class Outcome:
     measure: str
     description: str = ""
     time_frame: str = ""
+    instruments: list[InstrumentLink] = field(default_factory=list)  #: set by the link stage
+    time_points: list[str] = field(default_factory=list)  #: xsd:durations parsed from the time frame
+
+
+@dataclass(slots=True)
+class Criterion:
+    """One inclusion or exclusion criterion, as written."""
+
+    text: str
+    order: int
+    ambiguous_relation: bool = False  #: a relational sign seems lost in rendering ("LVEF= 50%")
 
 
 @dataclass(slots=True)
@@ -104,6 +126,10 @@ class Eligibility:
     gender_description: str = ""
     sampling_method: Coded | None = None
     study_population: str = ""
+    minimum_age_duration: str = ""  #: xsd:duration, set by the link stage (``P18Y``)
+    maximum_age_duration: str = ""
+    inclusion: list[Criterion] = field(default_factory=list)  #: set by the link stage
+    exclusion: list[Criterion] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from pathlib import Path
 
 from . import __version__
 from .errors import KGError
+from .link import link_trial
+from .link.instruments import INSTRUMENTS_ENV
+from .link.mesh import MESH_ENV
 from .mapper import map_trial, record_iri
 from .model import RawRecord, Trial
 from .rdf import DEFAULT_BASE, TKG, Quads
@@ -64,13 +68,16 @@ class BuildReport:
 
 def record_quads(trial: Trial, base: str = DEFAULT_BASE, retrieved: str = "") -> Quads:
     """Everything one record becomes: the linked, mapped N-Quads of its named graph."""
+    link_trial(trial)
     return map_trial(trial, base, retrieved)
 
 
 def _setup_digest(base: str) -> str:
-    """A digest of what decides a record's triples besides its bytes: version, base IRI, mapping data."""
-    h = hashlib.blake2b(f"{__version__}|{base}".encode(), digest_size=16)
-    for folder in ("mappings", "shapes"):
+    """A digest of what decides a record's triples besides its bytes: version, base IRI, mapping data,
+    the instrument catalogue and the MeSH file the link stage uses."""
+    linking = "|".join(os.environ.get(name, "") for name in (MESH_ENV, INSTRUMENTS_ENV))
+    h = hashlib.blake2b(f"{__version__}|{base}|{linking}".encode(), digest_size=16)
+    for folder in ("mappings", "shapes", "ontology"):
         for path in sorted(resource_dir(folder).rglob("*")):
             if path.is_file():
                 h.update(path.name.encode())

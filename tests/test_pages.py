@@ -33,12 +33,12 @@ def one(path: Path, fmt: str | None = None):
     return records[0].trial
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ctgov():
     return one(CTGOV_SEED)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def who():
     return one(WHO_SEED)
 
