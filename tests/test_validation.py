@@ -111,8 +111,8 @@ def _graph(nct: str, extra: list[tuple[str, str, str]] = (), drop: tuple[str, ..
 def broken_graphs() -> dict[str, str]:
     """One graph per kind of constraint, each breaking it."""
     t, loc, label = "<$T>", "<$T/location/1>", "http://www.w3.org/2000/01/rdf-schema#label"
-    rdf_type, out, crit = str(RDF.type), "<$T/outcome/primary/1>", "<$T/eligibility/inclusion/1>"
-    tp1, tp2 = "<$T/outcome/primary/1/time/1>", "<$T/outcome/primary/1/time/2>"
+    rdf_type, out, crit = str(RDF.type), "<$T/outcome/primary/1>", "<$T/eligibility/inclusion/99>"
+    tp1, tp2 = "<$T/outcome/primary/1/time/98>", "<$T/outcome/primary/1/time/99>"
     cases = [
         ("NCT90000001", [(t, TKG + "enrollment", f'"1.5"^^<{XSD}integer>')], ()),            # ill-typed + maxCount
         ("NCT90000002", [(t, TKG + "startDate", f'"2020-13-45"^^<{XSD}date>')], ("startDate",)),  # sh:or, pattern
