@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -490,32 +491,40 @@ class _Data:
             self._index(graph, rows)
 
 
+def _entries(plan: _Plan, key: frozenset[str]) -> tuple[dict[str, list[tuple]], list[tuple[_Shape, _Property]]]:
+    """For nodes of these classes: checks by property (flattened for the loop below), and required properties."""
+    by_path: dict[str, list[tuple]] = {}
+    required = []
+    for shape in plan.shapes:
+        if shape.tokens.isdisjoint(key):
+            continue
+        for prop in shape.properties:
+            others = tuple(t for t in prop.tests if t is not _is_string and t is not _is_iri)
+            by_path.setdefault(prop.path, []).append(
+                (prop.low, sys.maxsize if prop.high is None else prop.high, _is_string in prop.tests,
+                 _is_iri in prop.tests, others, shape, prop))
+            if prop.low > 0:
+                required.append((shape, prop))
+    return by_path, required
+
+
 def _run_compiled(data: _Data) -> list[Finding]:
     plan = compiled_plan()
     findings = []
-    # per set of classes: property shapes by path, and those requiring a value
-    dispatch: dict[frozenset[str], tuple[dict[str, list[tuple[_Shape, _Property]]], list]] = {}
+    add = findings.append
+    dispatch: dict[frozenset[str], tuple[dict[str, list[tuple]], list]] = {}  # per set of classes
     for graph, subjects in data.subjects.items():
         types = data.types.get(graph, {})
         for node, key in types.items():
             plan_for = dispatch.get(key)
             if plan_for is None:
-                by_path: dict[str, list[tuple[_Shape, _Property]]] = {}
-                required = []
-                for shape in plan.shapes:
-                    if shape.tokens.isdisjoint(key):
-                        continue
-                    for prop in shape.properties:
-                        by_path.setdefault(prop.path, []).append((shape, prop))
-                        if prop.low > 0:
-                            required.append((shape, prop))
-                plan_for = dispatch[key] = (by_path, required)
+                plan_for = dispatch[key] = _entries(plan, key)
             by_path, required = plan_for
             props = subjects.get(node, {})
             focus = node[1:-1] if node[0] == "<" else node
             for shape, prop in required:
                 if prop.path not in props:
-                    findings.append(Finding(prop.severity, focus, prop.name, "", prop.message, shape.name, graph))
+                    add(Finding(prop.severity, focus, prop.name, "", prop.message, shape.name, graph))
             for path, values in props.items():
                 entries = by_path.get(path)
                 if entries is None:
@@ -523,21 +532,24 @@ def _run_compiled(data: _Data) -> list[Finding]:
                 if len(values) > 1:
                     values = list(dict.fromkeys(values))
                 n = len(values)
-                for shape, prop in entries:
-                    if n < prop.low or (prop.high is not None and n > prop.high):
-                        findings.append(Finding(prop.severity, focus, prop.name, "", prop.message, shape.name, graph))
-                    for test in prop.tests:
+                for low, high, is_string, is_iri, others, shape, prop in entries:
+                    if n < low or n > high:
+                        add(Finding(prop.severity, focus, prop.name, "", prop.message, shape.name, graph))
+                    if is_string:
                         for token in values:
-                            if test is _is_string:
-                                if token[-1] == '"' or _is_string(_term_of(token)):
-                                    continue
-                            elif test is _is_iri:
-                                if token[0] == "<":
-                                    continue
-                            elif test(_term_of(token), types):
-                                continue
-                            findings.append(Finding(prop.severity, focus, prop.name, _term_of(token)[1], prop.message,
-                                                    shape.name, graph))
+                            if token[-1] != '"' and not _is_string(_term_of(token)):
+                                add(Finding(prop.severity, focus, prop.name, _term_of(token)[1], prop.message,
+                                            shape.name, graph))
+                    if is_iri:
+                        for token in values:
+                            if token[0] != "<":
+                                add(Finding(prop.severity, focus, prop.name, _term_of(token)[1], prop.message,
+                                            shape.name, graph))
+                    for test in others:
+                        for token in values:
+                            if not test(_term_of(token), types):
+                                add(Finding(prop.severity, focus, prop.name, _term_of(token)[1], prop.message,
+                                            shape.name, graph))
     if data.side:
         store = ox.Store()
         store.load("".join(data.side).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
