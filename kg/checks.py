@@ -64,7 +64,7 @@ class ValidationReport:
         rate = f", {self.records / self.seconds:,.0f} records/s" if self.seconds else ""
         return (f"{self.records} records validated: {bad} with violations, {len(self.unreadable)} unreadable; "
                 f"{self.count('Violation')} violations, {self.count('Warning')} warnings, {self.count('Info')} infos "
-                f"({self.engine} engine, {self.seconds:.2f} s{rate})")
+                f"({self.engine} engine: {self.seconds:.2f} s validating{rate})")
 
     def text(self, examples: int = 5) -> str:
         """The readable report."""
@@ -130,12 +130,13 @@ class ValidationReport:
 def validate_graphs(graphs: Iterable[tuple[str, str]], engine: str = "compiled") -> ValidationReport:
     """Validate ``(graph IRI, N-Quads)`` pairs in batches."""
     report = ValidationReport(engine=engine)
-    start = time.perf_counter()
     batch: dict[str, str] = {}
 
     def flush() -> None:
+        start = time.perf_counter()  # the validation only, not the reading and mapping that feed it
         for found in validate_records(batch, engine).values():
             report.findings.extend(found)
+        report.seconds += time.perf_counter() - start
         report.records += len(batch)
         batch.clear()
 
@@ -144,15 +145,14 @@ def validate_graphs(graphs: Iterable[tuple[str, str]], engine: str = "compiled")
         if len(batch) >= BATCH:
             flush()
     flush()
-    report.seconds = time.perf_counter() - start
     return report
 
 
 def validate_store(store: Store, engine: str = "compiled") -> ValidationReport:
     """Validate every record graph of a store."""
-    start = time.perf_counter()
     text = store.db.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
     if engine == "compiled":  # one pass over the whole dump
+        start = time.perf_counter()
         findings, graphs = validate_nquads(text, skip=[ONTOLOGY_GRAPH, ""])
         report = ValidationReport(len(graphs), findings, engine=engine)
         report.seconds = time.perf_counter() - start
@@ -162,9 +162,7 @@ def validate_store(store: Store, engine: str = "compiled") -> ValidationReport:
         graph = match.group(4)
         if graph and graph[1:-1] != ONTOLOGY_GRAPH:
             by_graph[graph[1:-1]].append(match.group(0).rstrip() + "\n")
-    report = validate_graphs(((g, "".join(lines)) for g, lines in sorted(by_graph.items())), engine)
-    report.seconds = time.perf_counter() - start
-    return report
+    return validate_graphs(((g, "".join(lines)) for g, lines in sorted(by_graph.items())), engine)
 
 
 def file_graphs(inputs: Iterable[str], fmt: str | None, base: str, unreadable: list[dict]) -> Iterable[tuple[str, str]]:

@@ -197,7 +197,7 @@ def test_validate_report_groups_by_shape_and_field(tmp_path) -> None:
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("validate: 3 records validated: 0 with violations, 0 unreadable; 0 violations, "
-                               "2 warnings, 0 infos (compiled engine, ")
+                               "2 warnings, 0 infos (compiled engine: ")
     assert lines[2] == "Warning  ClinicalTrialShape / outcome: 2 results in 2 records"
     assert lines[3] == "  The record lists no outcome measure.  [2]"
     assert lines[4:6] == ["    NCT10000202  outcome = (no single value)  (https://w3id.org/trialkg/trial/NCT10000202)",
