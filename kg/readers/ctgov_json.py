@@ -16,10 +16,27 @@ import orjson
 from ..identifiers import classify
 from ..mesh import descriptors, normalise_id
 from ..model import (
-    Arm, Coded, Condition, DateValue, Eligibility, Grounding, Identifier, Intervention, Issue,
-    Location, Organisation, Outcome, OutcomeResult, Person, RawRecord, Reference, Results, ResultValue, Trial,
+    Arm,
+    Condition,
+    DateValue,
+    Eligibility,
+    Grounding,
+    Identifier,
+    Intervention,
+    Issue,
+    Location,
+    Organisation,
+    Outcome,
+    OutcomeResult,
+    Person,
+    RawRecord,
+    Reference,
+    Results,
+    ResultValue,
+    Trial,
 )
-from ..resources import code_lists, read_tsv
+from ..resources import read_tsv
+from ._codes import CodeLookup
 
 FORMAT = "ctgov-json"
 MAPPING = "ctgov"
@@ -64,22 +81,12 @@ _DESIGN = {
 }
 
 
-class _Reader:
+class _Reader(CodeLookup):
     """Reads one study; collects issues as it goes."""
 
     def __init__(self, study: dict[str, Any], trial_id: str) -> None:
         self.study = study
-        self.codes = code_lists(MAPPING)
-        self.issues: list[Issue] = []
-
-    def code(self, table: str, value: Any, field: str) -> Coded | None:
-        if value in (None, ""):
-            return None
-        value = str(value)
-        term = self.codes[table].get(value)
-        if term is None:
-            self.issues.append(Issue(field, f"unseen {table.replace('_', ' ')} value, kept verbatim", value))
-        return Coded(value, term)
+        super().__init__(MAPPING)
 
     def date(self, value: Any, field: str, kind: str | None = None) -> DateValue | None:
         if not value:
