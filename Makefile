@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/trialkg build
-	$(BIN)/trialkg query --name trial-overview
+	$(BIN)/trialkg query --name lupus-sledai
 
 # HermiT (the OWL reasoner behind `trialkg ontology check`) needs Java; install it where we can.
 java:
