@@ -154,16 +154,16 @@ def bench_validation(files: list[Path], datas: list[bytes]) -> dict:
 # -- end to end, queries, export ---------------------------------------------------------------------------------------
 
 def timed_cli(*args: str) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one trialkg command run in a child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    out = proc.stdout.read()
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise RuntimeError(f"trialkg {' '.join(args)} failed: {proc.stderr.read()[-2000:]}")
-    return seconds, round(usage.ru_maxrss / 1024), out
+    """Wall seconds, peak RSS (MB, by GNU time) and stdout of one trialkg command run in a child process."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable, "-m", "kg.cli", *args],
+                              cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        seconds = time.perf_counter() - start
+        peak_kb = int(rss.read().split()[-1])
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"trialkg {' '.join(args)} failed: {proc.stderr[-2000:]}")
+    return seconds, round(peak_kb / 1024), proc.stdout
 
 
 def bench_build(name: str, source: Path, store: Path, records: int) -> dict:
