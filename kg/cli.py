@@ -287,6 +287,19 @@ def fetch(ids: tuple[str, ...], term: str | None, condition: str | None, interve
 
 
 @main.command()
+@click.argument("endpoint")
+@store_option
+def push(endpoint: str, store_path: str) -> None:
+    """Copy every graph of the store to a SPARQL Graph Store endpoint (e.g. http://host:7878/store)."""
+    from .push import push as run_push
+
+    store = Store(store_path, read_only=True)
+    start = time.perf_counter()
+    graphs, quads = run_push(store, endpoint)
+    click.echo(f"push: {graphs} graphs, {quads} quads to {endpoint} in {time.perf_counter() - start:.1f} s")
+
+
+@main.command()
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7878, show_default=True, type=int)
