@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/trialkg build
-	$(BIN)/trialkg query --name trial-overview
+	$(BIN)/trialkg query --name lupus-sledai
 
 # HermiT (the OWL reasoner behind `trialkg ontology check`) needs Java; install it where we can.
 java:
@@ -26,6 +26,7 @@ test: $(STAMP) java
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	@[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }  # GNU time, for peak RSS
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 

@@ -154,16 +154,16 @@ def bench_validation(files: list[Path], datas: list[bytes]) -> dict:
 # -- end to end, queries, export ---------------------------------------------------------------------------------------
 
 def timed_cli(*args: str) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one trialkg command run in a child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    out = proc.stdout.read()
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise RuntimeError(f"trialkg {' '.join(args)} failed: {proc.stderr.read()[-2000:]}")
-    return seconds, round(usage.ru_maxrss / 1024), out
+    """Wall seconds, peak RSS (MB, by GNU time) and stdout of one trialkg command run in a child process."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable, "-m", "kg.cli", *args],
+                              cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        seconds = time.perf_counter() - start
+        peak_kb = int(rss.read().split()[-1])
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"trialkg {' '.join(args)} failed: {proc.stderr[-2000:]}")
+    return seconds, round(peak_kb / 1024), proc.stdout
 
 
 def bench_build(name: str, source: Path, store: Path, records: int) -> dict:
@@ -224,8 +224,19 @@ def make_scale_set(files: list[Path], datas: list[bytes], n: int, folder: Path) 
 
 # -- report ----------------------------------------------------------------------------------------------------------
 
+def latest_results() -> list[dict]:
+    """The newest figure of every measure in ``results.jsonl`` (runs may measure different subsets)."""
+    newest: dict[tuple[str, str], dict] = {}
+    path = ROOT / "benchmarks" / "results.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else ():
+        row = json.loads(line)
+        newest[(row["benchmark"], row.get("query", ""))] = row
+    return list(newest.values())
+
+
 def write_report(path: Path) -> None:
-    by = {r["benchmark"]: r for r in RESULTS}
+    results = latest_results()
+    by = {r["benchmark"]: r for r in results}
     versions = {p: md.version(p) for p in ("pyoxigraph", "rdflib", "pyshacl", "orjson")}
     lines = [
         "# Benchmarks",
@@ -234,6 +245,8 @@ def write_report(path: Path) -> None:
         f"({os.cpu_count()} cores), Python {platform.python_version()}, "
         + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
         f"Data: `{CORPUS}` (ClinicalTrials.gov API v2 JSON) and a scale set made from it with rewritten NCT ids.",
+        "Each figure is the newest of its measure; runs: "
+        + ", ".join(sorted({r["date"] for r in results})) + ".",
         "Command: `make bench` (`python benchmarks/run.py`). Raw figures: `benchmarks/results.jsonl`.",
         "",
         "| measure | figure |",
@@ -267,8 +280,8 @@ def write_report(path: Path) -> None:
         if b:
             row(label, f"{b['records']:,} records in {b['seconds']} s ({b['records_per_s']:,}/s), peak RSS "
                 f"{b['peak_rss_mb']} MB, {b['quads']:,} quads")
-    for r in RESULTS:
-        if r["benchmark"].startswith("query-"):
+    for r in results:
+        if r["benchmark"].startswith("query-") and (ROOT / "kg" / "queries" / f"{r['query']}.rq").exists():
             row(f"query `{r['query']}` ({r['benchmark'][6:]} store)", f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
                 f"{r['rows']} rows")
         if r["benchmark"].startswith("export-"):

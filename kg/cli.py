@@ -18,9 +18,10 @@ import click
 import pyoxigraph as ox
 
 from . import __version__
+from .checks import validate_cmd
 from .errors import KGError, QueryError, UnreadableInputError
 from .rdf import DEFAULT_BASE
-from .store import DEFAULT_STORE, Store
+from .store import DEFAULT_STORE, Store, quarantine_entries
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 QUERIES = Path(__file__).parent / "queries"
@@ -239,15 +240,23 @@ def _curie(iri: str) -> str:
 
 @main.command(name="quarantine")
 @store_option
-def quarantine_cmd(store_path: str) -> None:
-    """List the quarantined records and why."""
-    store = Store(store_path, read_only=True)
-    n = 0
-    for key, reasons in store.quarantined():
-        n += 1
-        for reason in reasons:
-            click.echo(f"{key}\t{reason.get('source', '')}\t{reason.get('field') or '-'}\t{reason['message']}")
-    click.echo(f"quarantine: {n} records", err=True)
+@click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv", show_default=True)
+def quarantine_cmd(store_path: str, fmt: str) -> None:
+    """List the quarantined records and why: key, source file, field, message, value (one line per reason)."""
+    if not (Path(store_path) / "oxigraph").is_dir():
+        raise KGError(f"{store_path}: no trialkg store here (run `trialkg build` first)")
+    entries = list(quarantine_entries(Path(store_path)))  # the folder only: readable while a build runs
+    if fmt == "json":
+        click.echo(json.dumps([{"key": key, "reasons": reasons} for key, reasons in entries], indent=1,
+                              ensure_ascii=False))
+    else:
+        click.echo("key\tsource\tfield\tmessage\tvalue")
+        for key, reasons in entries:
+            for reason in reasons:
+                value = str(reason.get("value") or "").replace("\t", " ").replace("\n", " ")[:120]
+                click.echo(f"{key}\t{reason.get('source', '')}\t{reason.get('field') or '-'}\t"
+                           f"{reason.get('message', '')}\t{value}")
+    click.echo(f"quarantine: {len(entries)} records", err=True)
 
 
 @main.command()
@@ -275,6 +284,19 @@ def fetch(ids: tuple[str, ...], term: str | None, condition: str | None, interve
         pages += 1
         total += count
     click.echo(f"fetch: {total} studies in {pages} pages saved in {output}")
+
+
+@main.command()
+@click.argument("endpoint")
+@store_option
+def push(endpoint: str, store_path: str) -> None:
+    """Copy every graph of the store to a SPARQL Graph Store endpoint (e.g. http://host:7878/store)."""
+    from .push import push as run_push
+
+    store = Store(store_path, read_only=True)
+    start = time.perf_counter()
+    graphs, quads = run_push(store, endpoint)
+    click.echo(f"push: {graphs} graphs, {quads} quads to {endpoint} in {time.perf_counter() - start:.1f} s")
 
 
 @main.command()
@@ -328,6 +350,7 @@ from .ontology_cli import ontology as _ontology  # noqa: E402  (registered after
 main.add_command(_ontology)
 main.add_command(mesh_cmd)
 main.add_command(instruments_cmd)
+main.add_command(validate_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

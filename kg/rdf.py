@@ -71,10 +71,12 @@ class Quads:
 
     def text(self, s: str, p: str, value: str | None) -> None:
         if value:
-            self.lines.append(f'<{s}> <{p}> "{escape(value)}" {self._tail}')
+            if "\\" in value or '"' in value or "\n" in value or "\r" in value:  # escape() inlined: a hot path
+                value = escape(value)
+            self.lines.append(f'<{s}> <{p}> "{value}" {self._tail}')
 
     def typed(self, s: str, p: str, value: object, datatype: str) -> None:
-        lexical = escape(str(value))
+        lexical = escape(value) if isinstance(value, str) else value  # numbers need no escaping
         self.lines.append(f'<{s}> <{p}> "{lexical}"^^<{datatype}> {self._tail}')
 
     def boolean(self, s: str, p: str, value: bool | None) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -67,13 +67,20 @@ class Store:
         self.journal.unlink()
         return graphs
 
+    def _begin(self, graphs: Iterable[str]) -> None:
+        """Journal the graphs about to be written; durable before any of them is touched."""
+        tmp = self.journal.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(graphs) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.journal)
+
     def replace_graphs(self, graphs: dict[str, str]) -> None:
         """Replace whole named graphs: ``{graph IRI: N-Quads text of that graph}``."""
         if not graphs:
             return
-        tmp = self.journal.with_suffix(".tmp")
-        tmp.write_text("\n".join(graphs) + "\n", encoding="utf-8")
-        os.replace(tmp, self.journal)
+        self._begin(graphs)
         for graph in graphs:
             node = ox.NamedNode(graph)
             if self.db.contains_named_graph(node):
@@ -87,12 +94,24 @@ class Store:
         """(Re)load every ``ontology/*.ttl`` file into the ontology graph; return its size."""
         text = "".join(p.read_text(encoding="utf-8") for p in sorted(resource_dir("ontology").glob("*.ttl")))
         graph = ox.NamedNode(ONTOLOGY_GRAPH)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+        labels: dict[str, ox.BlankNode] = {}
+
+        def stable(term):  # blank nodes labelled in parse order, so the same ontology gives the same quads
+            if isinstance(term, ox.BlankNode):
+                if term.value not in labels:
+                    labels[term.value] = ox.BlankNode(f"ontology{len(labels) + 1}")
+                return labels[term.value]
+            return term
+        quads = [ox.Quad(stable(t.subject), t.predicate, stable(t.object), graph)
                  for t in ox.parse(text, format=ox.RdfFormat.TURTLE)] if text else []
+        if set(self.db.quads_for_pattern(None, None, None, graph)) == set(quads):
+            return len(quads)  # unchanged: a finished build changes nothing
+        self._begin([ONTOLOGY_GRAPH])
         if self.db.contains_named_graph(graph):
             self.db.remove_graph(graph)
         self.db.extend(quads)
         self.db.flush()
+        self.journal.unlink()
         return len(quads)
 
     # -- reading ---------------------------------------------------------------
@@ -105,8 +124,13 @@ class Store:
 
     def record_hashes(self) -> dict[str, str]:
         """``{record graph IRI: content hash}`` of every loaded record."""
-        rows = self.db.query(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{TKG}contentHash> ?h }} }}")
-        return {row[0].value: row[1].value for row in rows}
+        return {graph: digest for graph, (digest, _) in self.record_versions().items()}
+
+    def record_versions(self) -> dict[str, tuple[str, str]]:
+        """``{record graph IRI: (content hash, registry version date or "")}`` of every loaded record."""
+        rows = self.db.query(f"SELECT ?g ?h ?v WHERE {{ GRAPH ?g {{ ?g <{TKG}contentHash> ?h "
+                             f"OPTIONAL {{ ?g <{TKG}versionDate> ?v }} }} }}")
+        return {row[0].value: (row[1].value, row[2].value if row[2] is not None else "") for row in rows}
 
     def quad_count(self) -> int:
         return len(self.db)
@@ -124,26 +148,44 @@ class Store:
         """Keep a record that could not be loaded, with its reasons."""
         folder = self.quarantine_dir / _safe_name(key)
         folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("record*"):  # a record of another suffix kept before
+            old.unlink()
         (folder / f"record{suffix}").write_bytes(raw)
-        (folder / "reasons.json").write_text(json.dumps(reasons, indent=1, ensure_ascii=False), encoding="utf-8")
+        # reasons.json is what makes the entry visible: write it last, atomically
+        tmp = folder / "reasons.json.tmp"
+        tmp.write_text(json.dumps(reasons, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, folder / "reasons.json")
 
-    def release(self, key: str) -> None:
-        """Forget a quarantined record once it has loaded."""
+    def release(self, key: str) -> bool:
+        """Forget a quarantined record (it has loaded, or was found good); return whether there was one."""
         folder = self.quarantine_dir / _safe_name(key)
-        if folder.is_dir():
-            shutil.rmtree(folder)
+        if not folder.is_dir():
+            return False
+        (folder / "reasons.json").unlink(missing_ok=True)  # first, so a half-removed entry is invisible
+        shutil.rmtree(folder)
+        return True
 
     def quarantined(self) -> Iterator[tuple[str, list[dict]]]:
-        if not self.quarantine_dir.is_dir():
-            return
-        for folder in sorted(self.quarantine_dir.iterdir()):
-            reasons = folder / "reasons.json"
-            if reasons.exists():
-                yield folder.name, json.loads(reasons.read_text(encoding="utf-8"))
+        """``(key, reasons)`` of every quarantined record, in key order."""
+        return quarantine_entries(self.path)
 
     def close(self) -> None:
         if not self.read_only:
             self.db.flush()
+
+
+def quarantine_entries(store_path: Path) -> Iterator[tuple[str, list[dict]]]:
+    """``(key, reasons)`` of every record quarantined in a store directory, in key order."""
+    folder = Path(store_path) / "quarantine"
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir()):
+        reasons = entry / "reasons.json"
+        if reasons.is_file():
+            try:
+                yield entry.name, json.loads(reasons.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                yield entry.name, [{"message": f"quarantine entry unreadable ({exc})", "field": ""}]
 
 
 def _safe_name(key: str) -> str:

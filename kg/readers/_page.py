@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 
 from ..model import Coded, DateValue, Issue
-from ..resources import code_lists
+from ._codes import CodeLookup
 
 _MONTHS = {name: n for n, name in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -141,28 +141,22 @@ def design_parts(text: str) -> list[tuple[str, str]]:
     return out
 
 
-class Codes:
+class Codes(CodeLookup):
     """Looks code values up in one mapping folder and records unseen ones as issues."""
 
     def __init__(self, folder: str, issues: list[Issue]) -> None:
-        self.lists = code_lists(folder)
-        self.folded = {name: {k.casefold(): v for k, v in table.items()} for name, table in self.lists.items()}
+        super().__init__(folder)
+        self.folded = {name: {k.casefold(): v for k, v in table.items()} for name, table in self.codes.items()}
         self.issues = issues
 
     def term(self, table: str, value: str) -> str | None:
         """The term a value maps to (exact, else case-insensitive), or None."""
-        found = self.lists.get(table, {}).get(value)
+        found = self.codes.get(table, {}).get(value)
         return found if found is not None else self.folded.get(table, {}).get(value.casefold())
 
     def code(self, table: str, value: str, field: str) -> Coded | None:
         """A :class:`Coded` for a page value (None when empty); an unseen value is kept verbatim with an issue."""
-        value = squash(value)  # not clean(): "N/A" is a real value of some lists (phase, allocation)
-        if not value:
-            return None
-        term = self.term(table, value)
-        if term is None:
-            self.issues.append(Issue(field, f"unseen {table.replace('_', ' ')} value, kept verbatim", value))
-        return Coded(value, term)
+        return super().code(table, squash(value), field)  # not clean(): "N/A" is a real value of some lists
 
     def date(self, text: str, field: str, kind: str | None = None, day_first: bool = True) -> DateValue | None:
         """A :class:`DateValue` for a page date (None when empty); an unparseable date is kept as text."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import orjson
@@ -15,10 +16,27 @@ import orjson
 from ..identifiers import classify
 from ..mesh import descriptors, normalise_id
 from ..model import (
-    Arm, Coded, Condition, DateValue, Eligibility, Grounding, Identifier, Intervention, Issue,
-    Location, Organisation, Outcome, OutcomeResult, Person, RawRecord, Reference, Results, ResultValue, Trial,
+    Arm,
+    Condition,
+    DateValue,
+    Eligibility,
+    Grounding,
+    Identifier,
+    Intervention,
+    Issue,
+    Location,
+    Organisation,
+    Outcome,
+    OutcomeResult,
+    Person,
+    RawRecord,
+    Reference,
+    Results,
+    ResultValue,
+    Trial,
 )
-from ..resources import code_lists
+from ..resources import read_tsv
+from ._codes import CodeLookup
 
 FORMAT = "ctgov-json"
 MAPPING = "ctgov"
@@ -63,22 +81,12 @@ _DESIGN = {
 }
 
 
-class _Reader:
+class _Reader(CodeLookup):
     """Reads one study; collects issues as it goes."""
 
     def __init__(self, study: dict[str, Any], trial_id: str) -> None:
         self.study = study
-        self.codes = code_lists(MAPPING)
-        self.issues: list[Issue] = []
-
-    def code(self, table: str, value: Any, field: str) -> Coded | None:
-        if value in (None, ""):
-            return None
-        value = str(value)
-        term = self.codes[table].get(value)
-        if term is None:
-            self.issues.append(Issue(field, f"unseen {table.replace('_', ' ')} value, kept verbatim", value))
-        return Coded(value, term)
+        super().__init__(MAPPING)
 
     def date(self, value: Any, field: str, kind: str | None = None) -> DateValue | None:
         if not value:
@@ -391,10 +399,28 @@ def detect(head: bytes, name: str) -> bool:
     return text[:1] in ("{", "[") and _KEYS.search(text) is not None
 
 
-def _decode(data: bytes, lenient: bool = False) -> str:
+def _encoding(data: bytes) -> str:
+    """JSON's encoding (RFC 8259 allows only UTF-8; UTF-16/32 are recognised by BOM or by the zero bytes of ASCII)."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace" if lenient else "strict")
-    return data.decode("utf-8-sig", errors="replace" if lenient else "strict")
+        return "utf-16"
+    if len(data) >= 4 and data[0] and not data[1] and not data[2] and not data[3]:
+        return "utf-32-le"
+    if len(data) >= 4 and not data[0] and not data[1] and not data[2] and data[3]:
+        return "utf-32-be"
+    if len(data) >= 2 and data[0] and not data[1]:
+        return "utf-16-le"
+    if len(data) >= 2 and not data[0] and data[1]:
+        return "utf-16-be"
+    return "utf-8-sig"
+
+
+def _decode(data: bytes, lenient: bool = False) -> str:
+    encoding = _encoding(data)
+    if lenient and encoding.startswith(("utf-16", "utf-32")):
+        data = data[: len(data) - len(data) % 4]  # a head cut inside a character
+    return data.decode(encoding, errors="replace" if lenient else "strict")
 
 
 def records(data: bytes, source: str) -> Iterator[RawRecord]:
@@ -402,7 +428,9 @@ def records(data: bytes, source: str) -> Iterator[RawRecord]:
     try:
         parsed = orjson.loads(_decode(data))
     except UnicodeDecodeError as exc:
-        yield RawRecord(source, 0, data, error=f"not UTF-8 or UTF-16 text (byte {exc.start}: {exc.reason})")
+        bad = data[exc.start:exc.start + 4].hex(" ")
+        yield RawRecord(source, 0, data, error=f"not valid {exc.encoding.upper().removesuffix('-SIG')} text (byte {exc.start}: {bad}, "
+                        f"{exc.reason}); JSON must be UTF-8 - convert the file (e.g. from Latin-1 or GB18030) first")
         return
     except orjson.JSONDecodeError as exc:
         yield RawRecord(source, 0, data, error=f"invalid JSON: {exc}")
@@ -429,11 +457,92 @@ def _read_one(study: Any, raw: bytes, source: str, index: int) -> RawRecord:
     if not isinstance(nct, str) or not nct.strip():
         return RawRecord(source, index, raw, error="record has no NCT id",
                          field="protocolSection.identificationModule.nctId")
+    type_issues: list[Issue] = []
+    study = _conform(study, "", type_issues)
     try:
         trial = read_study(study, source)
-    except (AttributeError, TypeError, ValueError) as exc:
-        return RawRecord(source, index, raw, nct, error=f"malformed record: {exc}")
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        return RawRecord(source, index, raw, nct, error=f"malformed record: {type(exc).__name__}: {exc}")
+    trial.issues[:0] = type_issues
     return RawRecord(source, index, raw, nct, trial)
+
+
+_DROP = object()
+_KINDS = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+
+
+@cache
+def _types() -> dict[str, str]:
+    """Expected JSON type of every API v2 field path: object, string, number, boolean, ``list of …``."""
+    return {row[0]: row[1] for row in read_tsv("mappings", MAPPING, "types.tsv")}
+
+
+def _fits(value: Any, expected: str) -> bool:
+    if value is None:
+        return True
+    if expected == "object":
+        return isinstance(value, dict)
+    if expected == "boolean":
+        return isinstance(value, bool)
+    if expected == "number":
+        return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    # the field table types some flags and counts as text: any scalar is read as it comes
+    return isinstance(value, (str, int, float, bool))
+
+
+def _show(value: Any) -> str:
+    return orjson.dumps(value).decode()[:200]
+
+
+def _conform(value: Any, path: str, issues: list[Issue]) -> Any:
+    """The study with every field of the wrong JSON type reported and left out.
+
+    A single value where a list is expected is read as a one-item list (and
+    reported); fields the type table does not know are kept as they are.
+    """
+    expected = _types().get(path, "object" if path == "" else None)
+    if expected is None or value is None:
+        return value
+    if expected.startswith("list of "):
+        item = expected[len("list of "):]
+        if not isinstance(value, list):
+            if not _fits(value, item):
+                issues.append(Issue(path, f"expected a list of {item}s, got {_KINDS.get(type(value), 'a value')}; "
+                                    "left out", _show(value)))
+                return _DROP
+            issues.append(Issue(path, "expected a list, got a single value; read as a one-item list", _show(value)))
+            value = [value]
+        out = []
+        for element in value:
+            if not _fits(element, item):
+                issues.append(Issue(path, f"expected a list of {item}s, one item is "
+                                    f"{_KINDS.get(type(element), 'something else')}; item left out", _show(element)))
+            elif item == "object" and element is not None:
+                out.append(_object(element, path, issues))
+            else:
+                out.append(_scalar(element, item))
+        return out
+    if not _fits(value, expected):
+        issues.append(Issue(path, f"expected {expected}, got {_KINDS.get(type(value), 'something else')}; left out",
+                            _show(value)))
+        return _DROP
+    return _object(value, path, issues) if expected == "object" else _scalar(value, expected)
+
+
+def _scalar(value: Any, expected: str) -> Any:
+    """A number in a text field as its text (the reader and mapper expect text there)."""
+    if expected == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return orjson.dumps(value).decode()
+    return value
+
+
+def _object(value: dict[str, Any], path: str, issues: list[Issue]) -> dict[str, Any]:
+    out = {}
+    for key, item in value.items():
+        checked = _conform(item, f"{path}.{key}" if path else key, issues)
+        if checked is not _DROP:
+            out[key] = checked
+    return out
 
 
 def field_paths(data: bytes) -> Iterator[str]:

@@ -24,10 +24,26 @@ from lxml import etree
 from ..identifiers import classify
 from ..mesh import descriptors
 from ..model import (
-    Arm, Coded, Condition, DateValue, Eligibility, Grounding, Identifier, Intervention, Issue, Location,
-    Organisation, Outcome, OutcomeResult, Person, RawRecord, Reference, Results, ResultValue, Trial,
+    Arm,
+    Condition,
+    DateValue,
+    Eligibility,
+    Grounding,
+    Identifier,
+    Intervention,
+    Issue,
+    Location,
+    Organisation,
+    Outcome,
+    OutcomeResult,
+    Person,
+    RawRecord,
+    Reference,
+    Results,
+    ResultValue,
+    Trial,
 )
-from ..resources import code_lists
+from ._codes import CodeLookup
 
 FORMAT = "ctgov-xml"
 MAPPING = "ctgov-xml"
@@ -96,27 +112,18 @@ def _text(el: etree._Element | None) -> str:
     return textwrap.dedent(raw.strip("\n")).strip()
 
 
-class _Reader:
+class _Reader(CodeLookup):
     """Reads one ``<clinical_study>``; collects issues as it goes."""
 
     def __init__(self, root: etree._Element) -> None:
         self.root = root
-        self.codes = code_lists(MAPPING)
-        self.issues: list[Issue] = []
+        super().__init__(MAPPING)
 
     def get(self, path: str, el: etree._Element | None = None) -> str:
         return _text((self.root if el is None else el).find(path))
 
     def all(self, path: str, el: etree._Element | None = None) -> list[str]:
         return [t for t in (_text(e) for e in (self.root if el is None else el).findall(path)) if t]
-
-    def code(self, table: str, value: str, field: str) -> Coded | None:
-        if not value:
-            return None
-        term = self.codes[table].get(value)
-        if term is None:
-            self.issues.append(Issue(field, f"unseen {table.replace('_', ' ')} value, kept verbatim", value))
-        return Coded(value, term)
 
     def date(self, el: etree._Element, field: str) -> DateValue | None:
         text = _text(el)

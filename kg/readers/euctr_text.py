@@ -22,10 +22,21 @@ from dataclasses import dataclass
 from ..identifiers import classify
 from ..mesh import descriptors
 from ..model import (
-    Coded, Condition, DateValue, Eligibility, Grounding, Identifier, Intervention, Issue, Organisation, Outcome,
-    Person, RawRecord, Trial,
+    Coded,
+    Condition,
+    DateValue,
+    Eligibility,
+    Grounding,
+    Identifier,
+    Intervention,
+    Issue,
+    Organisation,
+    Outcome,
+    Person,
+    RawRecord,
+    Trial,
 )
-from ..resources import code_lists
+from ._codes import CodeLookup
 
 FORMAT = "euctr-text"
 MAPPING = "euctr"
@@ -126,12 +137,11 @@ def split_records(text: str) -> list[str]:
     return ["\n".join(lines[a:b]) for a, b in zip(starts, starts[1:] + [len(lines)])]
 
 
-class _Record:
+class _Record(CodeLookup):
     """Field look-ups over one record, with the issues found along the way."""
 
     def __init__(self, fields: list[Field]) -> None:
-        self.codes = code_lists(MAPPING)
-        self.issues: list[Issue] = []
+        super().__init__(MAPPING)
         self.fields = []
         for f in fields:
             if f.value == BROKEN:
@@ -151,14 +161,6 @@ class _Record:
     def yes(self, code: str, label: str = "") -> bool | None:
         value = self.get(code, label)
         return {"Yes": True, "No": False}.get(value)
-
-    def code(self, table: str, value: str, field: str) -> Coded | None:
-        if not value:
-            return None
-        term = self.codes[table].get(value)
-        if term is None:
-            self.issues.append(Issue(field, f"unseen {table.replace('_', ' ')} value, kept verbatim", value))
-        return Coded(value, term)
 
     def date(self, value: str, field: str, kind: str | None = None) -> DateValue | None:
         if not value:

@@ -19,9 +19,20 @@ from functools import cache
 
 from ..identifiers import classify
 from ..model import (
-    Coded, Condition, DateValue, Eligibility, Identifier, Intervention, Issue, Organisation, Outcome, Person, Trial,
+    Coded,
+    Condition,
+    DateValue,
+    Eligibility,
+    Identifier,
+    Intervention,
+    Issue,
+    Organisation,
+    Outcome,
+    Person,
+    Trial,
 )
 from ..resources import code_lists
+from ._codes import CodeLookup
 
 MAPPING = "ictrp"
 
@@ -72,21 +83,18 @@ def lookup(table: str, value: str) -> str | None:
     return _lists().get(table, {}).get(norm_key(value))
 
 
-class Codes:
+class Codes(CodeLookup):
     """Collects the issues of one record while its code values and dates are read."""
 
     def __init__(self) -> None:
-        self.issues: list[Issue] = []
+        super().__init__(MAPPING)
+
+    def term(self, table: str, value: str) -> str | None:
+        return lookup(table, value)
 
     def code(self, table: str, value: str | None, field: str) -> Coded | None:
         """Map a value through a code list; unseen values are kept verbatim and reported."""
-        value = clean(_BR.sub(" ", value or ""))
-        if not value:
-            return None
-        term = lookup(table, value)
-        if term is None:
-            self.issues.append(Issue(field, f"unseen {table.replace('_', ' ')} value, kept verbatim", value))
-        return Coded(value, term)
+        return super().code(table, clean(_BR.sub(" ", value or "")), field)
 
     def phases(self, value: str | None, field: str) -> list[Coded]:
         """The phases a phase string names: one Coded per phase, the EU CTR yes/no block included."""
