@@ -177,6 +177,10 @@ class _Mapper:
             q.text(node, TKG + "comment", doc.comment)
             for content in doc.contents:
                 q.text(node, TKG + "documentContent", content)
+            q.text(node, TKG + "documentTypeCode", doc.type_code)
+            q.text(node, TKG + "uploadDate", doc.uploaded)
+            if doc.size is not None:
+                q.typed(node, TKG + "fileSize", doc.size, XSD + "integer")
         for keyword in tr.keywords:
             q.text(t, TKG + "keyword", keyword)
         self.organisations()
@@ -489,6 +493,7 @@ class _Mapper:
             q.text(o, TKG + "dispersionType", out.dispersion)
             q.text(o, TKG + "unitsAnalyzed", out.units_analyzed)
             q.text(o, TKG + "postingDate", out.posting_date)
+            q.text(o, TKG + "reportingStatus", out.reporting_status)
             q.boolean(o, TKG + "safetyIssue", out.safety_issue)
             self.values(o, out.values)
             self.analyzed(o, out.analyzed)

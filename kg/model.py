@@ -266,7 +266,7 @@ class AdverseEvent:
 
     term: str
     organ_system: str = ""
-    serious: bool = False
+    serious: bool | None = False  #: None for the all-cause mortality row, which is neither
     total: bool = False  #: the registry's row of participants with any such event
     vocabulary: str = ""
     assessment: str = ""
@@ -308,6 +308,7 @@ class OutcomeResult:
     dispersion: str = ""
     units_analyzed: str = ""
     posting_date: str = ""
+    reporting_status: str = ""  #: whether the result is posted (API v2 ``reportingStatus``)
     safety_issue: bool | None = None
     analyzed: list[AnalyzedCount] = field(default_factory=list)
     analyses: list[StatisticalAnalysis] = field(default_factory=list)
@@ -343,6 +344,9 @@ class Document:
     date: str = ""
     comment: str = ""
     contents: list[str] = field(default_factory=list)  #: what it holds: protocol, SAP, ICF
+    type_code: str = ""  #: the registry's short code of the document type (Prot_SAP …)
+    uploaded: str = ""  #: when the file was uploaded, verbatim
+    size: int | None = None  #: file size in bytes
 
 
 @dataclass(slots=True)

@@ -425,8 +425,7 @@ out += node("StatisticalAnalysisShape", ["tkg:StatisticalAnalysis"], "statistica
 out += node("AdverseEventShape", ["tkg:AdverseEvent"], "adverse event", [
     prop("tkg:term", "W", "An adverse event should have exactly one term.", minCount=1, maxCount=1, dt="xsd:string"),
     text1("tkg:organSystem", "The organ system"),
-    prop("tkg:serious", "V", "An adverse event is serious or not: one boolean.", minCount=1, maxCount=1,
-         dt="xsd:boolean"),
+    prop("tkg:serious", "V", "Whether an adverse event is serious is one boolean.", maxCount=1, dt="xsd:boolean"),
     prop("tkg:totalRow", "V", "The total-row flag is one boolean.", maxCount=1, dt="xsd:boolean"),
     text1("tkg:adverseEventVocabulary", "The vocabulary"), text1("tkg:assessmentType", "The assessment type"),
     prop("tkg:eventCount", "V", "An event count must be an AdverseEventCount node.", cls="tkg:AdverseEventCount"),
