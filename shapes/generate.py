@@ -292,7 +292,8 @@ out += node("PersonShape", ["tkg:Person"], "person", [
     prop("tkg:affiliation", "V", "An affiliation must be an Organisation node.", maxCount=1, cls="tkg:Organisation"),
 ])
 roles = sorted(set(codes["official_role"]) | {"LeadSponsorRole", "CollaboratorRole", "ResponsibleOrganisationRole",
-                                                 "ResponsiblePartyRole", "ContactRole", "SiteContactRole", "OfficialRole"})
+                                                 "ResponsiblePartyRole", "ContactRole", "SiteContactRole", "OfficialRole",
+                                                 "ResultsContactRole"})
 out += node("RoleShape", [f"tkg:{r}" for r in roles], "role", [
     prop("tkg:agent", "V", "A role needs exactly one agent (a person or an organisation node).", minCount=1, maxCount=1, kind="IRI"),
     text1("tkg:roleText", "The role text"),
