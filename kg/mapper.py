@@ -15,7 +15,7 @@ import re
 from . import __version__
 from .identifiers import landing_page, trial_key
 from .mesh import iri as mesh_iri
-from .model import Coded, DateValue, Grounding, Person, Trial
+from .model import AnalyzedCount, Coded, DateValue, Grounding, Person, ResultValue, Trial
 from .rdf import DCTERMS, DEFAULT_BASE, LABEL, PROV, TKG, TYPE, XSD, Quads, date_datatype, safe
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -155,7 +155,32 @@ class _Mapper:
         for prop, flag in tr.flags.items():
             q.boolean(t, TKG + prop, flag)
         for prop, text in tr.texts.items():
-            q.text(t, TKG + prop, text)
+            for value in [text] if isinstance(text, str) else text:
+                q.text(t, TKG + prop, value)
+        for prop, number in tr.counts.items():
+            q.typed(t, TKG + prop, number, XSD + "integer")
+        for n, (prop, text, lang) in enumerate(tr.translations, 1):
+            node = f"{t}/translation/{n}"
+            q.iri(t, TKG + "translation", node)
+            q.iri(node, TYPE, TKG + "Translation")
+            q.iri(node, TKG + "translationOf", TKG + prop)
+            q.langtext(node, TKG + "translatedText", text, lang)
+        for n, doc in enumerate(tr.documents, 1):
+            node = f"{t}/document/{n}"
+            q.iri(t, TKG + "studyDocument", node)
+            q.iri(node, TYPE, TKG + "StudyDocument")
+            q.text(node, TKG + "documentTypeText", doc.doc_type)
+            if doc.url:
+                q.typed(node, TKG + "documentUrl", doc.url, XSD + "anyURI")
+            q.text(node, TKG + "documentId", doc.doc_id)
+            q.text(node, TKG + "documentDate", doc.date)
+            q.text(node, TKG + "comment", doc.comment)
+            for content in doc.contents:
+                q.text(node, TKG + "documentContent", content)
+            q.text(node, TKG + "documentTypeCode", doc.type_code)
+            q.text(node, TKG + "uploadDate", doc.uploaded)
+            if doc.size is not None:
+                q.typed(node, TKG + "fileSize", doc.size, XSD + "integer")
         for keyword in tr.keywords:
             q.text(t, TKG + "keyword", keyword)
         self.organisations()
@@ -261,6 +286,10 @@ class _Mapper:
             q.text(node, TKG + "description", itv.description)
             for other in itv.other_names:
                 q.text(node, TKG + "otherName", other)
+            for prop, flag in itv.flags.items():
+                q.boolean(node, TKG + prop, flag)
+            for prop, text in itv.texts.items():
+                q.text(node, TKG + prop, text)
             for k, g in enumerate(itv.mesh, 1):
                 q.iri(node, TKG + "groundedTo", mesh_iri(g.descriptor))
                 self.grounding(node, k, g, itv.name)
@@ -294,6 +323,7 @@ class _Mapper:
             q.text(node, LABEL, out.measure)
             q.text(node, TKG + "description", out.description)
             q.text(node, TKG + "timeFrame", out.time_frame)
+            q.boolean(node, TKG + "safetyIssue", out.safety_issue)
             for k, link in enumerate(out.instruments, 1):
                 use = f"{node}/instrument/{k}"
                 q.iri(node, TKG + "usesInstrument", link.instrument)
@@ -409,6 +439,46 @@ class _Mapper:
             q.typed(node, TKG + "seriousAdverseEventCount", res.serious_adverse_events, XSD + "integer")
         if res.other_adverse_events is not None:
             q.typed(node, TKG + "otherAdverseEventCount", res.other_adverse_events, XSD + "integer")
+        for prop, text in res.texts.items():
+            q.text(node, TKG + prop, text)
+        if res.contact is not None:
+            self.role(1, "ResultsContactRole", self.person(res.contact), res.contact.role_text, scope=node)
+        for n, g in enumerate(res.result_groups, 1):
+            gn = f"{node}/group/{n}"
+            q.iri(node, TKG + "resultGroup", gn)
+            q.iri(gn, TYPE, TKG + "ResultGroup")
+            q.text(gn, LABEL, g.title)
+            q.text(gn, TKG + "groupId", g.group_id)
+            q.text(gn, TKG + "resultSection", g.section)
+            q.text(gn, TKG + "description", g.description)
+        for n, period in enumerate(res.periods, 1):
+            p = f"{node}/period/{n}"
+            q.iri(node, TKG + "flowPeriod", p)
+            q.iri(p, TYPE, TKG + "FlowPeriod")
+            q.text(p, LABEL, period.title)
+            for prop, counts in (("milestoneCount", period.milestones), ("withdrawalCount", period.withdrawals)):
+                for k, c in enumerate(counts, 1):
+                    cn = f"{p}/{prop}/{k}"
+                    q.iri(p, TKG + prop, cn)
+                    q.iri(cn, TYPE, TKG + "ParticipantCount")
+                    q.text(cn, LABEL, c.label)
+                    q.text(cn, TKG + "group", c.group)
+                    if c.count is not None:
+                        q.typed(cn, TKG + "count", c.count, XSD + "integer")
+                    q.text(cn, TKG + "note", c.note)
+        self.analyzed(node, res.baseline_analyzed)
+        for n, b in enumerate(res.baseline, 1):
+            bn = f"{node}/baseline/{n}"
+            q.iri(node, TKG + "baselineMeasure", bn)
+            q.iri(bn, TYPE, TKG + "BaselineMeasure")
+            q.text(bn, LABEL, b.title)
+            q.text(bn, TKG + "description", b.description)
+            q.text(bn, TKG + "unit", b.unit)
+            q.text(bn, TKG + "paramType", b.param_type)
+            q.text(bn, TKG + "dispersionType", b.dispersion)
+            q.text(bn, TKG + "population", b.population)
+            self.values(bn, b.values)
+            self.analyzed(bn, b.analyzed)
         for n, out in enumerate(res.outcomes, 1):
             o = f"{node}/outcome/{n}"
             q.iri(node, TKG + "outcomeResult", o)
@@ -418,16 +488,70 @@ class _Mapper:
             q.text(o, TKG + "unit", out.unit)
             q.text(o, TKG + "paramType", out.param_type)
             q.text(o, TKG + "timeFrame", out.time_frame)
-            for k, v in enumerate(out.values, 1):
-                m = f"{o}/value/{k}"
-                q.iri(o, TKG + "measurement", m)
-                q.iri(m, TYPE, TKG + "Measurement")
-                q.text(m, TKG + "group", v.group)
-                if _NUMBER.match(v.value):
-                    q.typed(m, TKG + "value", v.value, XSD + "decimal")
-                else:
-                    q.text(m, TKG + "valueText", v.value)
-                q.text(m, TKG + "spread", v.spread)
+            q.text(o, TKG + "description", out.description)
+            q.text(o, TKG + "population", out.population)
+            q.text(o, TKG + "dispersionType", out.dispersion)
+            q.text(o, TKG + "unitsAnalyzed", out.units_analyzed)
+            q.text(o, TKG + "postingDate", out.posting_date)
+            q.text(o, TKG + "reportingStatus", out.reporting_status)
+            q.boolean(o, TKG + "safetyIssue", out.safety_issue)
+            self.values(o, out.values)
+            self.analyzed(o, out.analyzed)
+            for k, a in enumerate(out.analyses, 1):
+                an = f"{o}/analysis/{k}"
+                q.iri(o, TKG + "statisticalAnalysis", an)
+                q.iri(an, TYPE, TKG + "StatisticalAnalysis")
+                for group in a.groups:
+                    q.text(an, TKG + "comparedGroup", group)
+                for prop, value in a.values.items():
+                    q.text(an, TKG + prop, value)
+        for n, ae in enumerate(res.adverse_events, 1):
+            e = f"{node}/event/{n}"
+            q.iri(node, TKG + "adverseEvent", e)
+            q.iri(e, TYPE, TKG + "AdverseEvent")
+            q.text(e, TKG + "term", ae.term)
+            q.text(e, TKG + "organSystem", ae.organ_system)
+            q.boolean(e, TKG + "serious", ae.serious)
+            q.boolean(e, TKG + "totalRow", True if ae.total else None)
+            q.text(e, TKG + "adverseEventVocabulary", ae.vocabulary)
+            q.text(e, TKG + "assessmentType", ae.assessment)
+            q.text(e, TKG + "description", ae.description)
+            for k, c in enumerate(ae.counts, 1):
+                cn = f"{e}/count/{k}"
+                q.iri(e, TKG + "eventCount", cn)
+                q.iri(cn, TYPE, TKG + "AdverseEventCount")
+                q.text(cn, TKG + "group", c.group)
+                for prop, number in (("numAffected", c.affected), ("numAtRisk", c.at_risk), ("numEvents", c.events)):
+                    if number is not None:
+                        q.typed(cn, TKG + prop, number, XSD + "integer")
+
+    def values(self, s: str, values: list[ResultValue]) -> None:
+        q = self.q
+        for k, v in enumerate(values, 1):
+            m = f"{s}/value/{k}"
+            q.iri(s, TKG + "measurement", m)
+            q.iri(m, TYPE, TKG + "Measurement")
+            q.text(m, TKG + "group", v.group)
+            if _NUMBER.match(v.value):
+                q.typed(m, TKG + "value", v.value, XSD + "decimal")
+            else:
+                q.text(m, TKG + "valueText", v.value)
+            q.text(m, TKG + "spread", v.spread)
+            q.text(m, TKG + "note", v.note)
+
+    def analyzed(self, s: str, counts: list[AnalyzedCount]) -> None:
+        q = self.q
+        for k, c in enumerate(counts, 1):
+            node = f"{s}/analyzed/{k}"
+            q.iri(s, TKG + "analyzedCount", node)
+            q.iri(node, TYPE, TKG + "AnalyzedCount")
+            q.text(node, TKG + "group", c.group)
+            if c.count.isdigit():
+                q.typed(node, TKG + "count", c.count, XSD + "integer")
+            else:
+                q.text(node, TKG + "countText", c.count)
+            q.text(node, TKG + "unitsAnalyzed", c.units)
+            q.text(node, TKG + "scope", c.scope)
 
 
 _OUTCOME_CLASS = {"primary": "PrimaryOutcome", "secondary": "SecondaryOutcome", "other": "OtherOutcome"}

@@ -70,6 +70,8 @@ class Intervention:
     other_names: list[str] = field(default_factory=list)
     arm_labels: list[str] = field(default_factory=list)
     mesh: list[Grounding] = field(default_factory=list)  #: set by the link stage
+    flags: dict[str, bool] = field(default_factory=dict)  #: ontology property local name -> yes/no
+    texts: dict[str, str] = field(default_factory=dict)  #: ontology property local name -> text
 
 
 @dataclass(slots=True)
@@ -99,6 +101,7 @@ class Outcome:
     measure: str
     description: str = ""
     time_frame: str = ""
+    safety_issue: bool | None = None  #: retired CT.gov flag: the outcome was a safety issue
     instruments: list[InstrumentLink] = field(default_factory=list)  #: set by the link stage
     time_points: list[str] = field(default_factory=list)  #: xsd:durations parsed from the time frame
 
@@ -193,11 +196,101 @@ class RelatedTrial:
 
 @dataclass(slots=True)
 class ResultValue:
-    """One reported value of an outcome for one group."""
+    """One reported value of an outcome (or baseline measure) for one group."""
 
     group: str
     value: str
     spread: str = ""
+    note: str = ""  #: the registry's footnote on this value (e.g. why it is missing)
+
+
+@dataclass(slots=True)
+class ResultGroup:
+    """A group (arm) as one section of the results names it."""
+
+    group_id: str
+    title: str
+    section: str  #: participant flow | baseline | outcome <n> | adverse events
+    description: str = ""
+
+
+@dataclass(slots=True)
+class AnalyzedCount:
+    """How many participants (or other units) one group contributed to a measure."""
+
+    group: str
+    count: str
+    units: str = ""  #: participants, eyes, lesions …
+    scope: str = ""  #: the registry's scope of the count (overall, per measure …)
+
+
+@dataclass(slots=True)
+class BaselineMeasure:
+    """A baseline characteristic of the participants, reported per group."""
+
+    title: str
+    param_type: str = ""
+    dispersion: str = ""
+    unit: str = ""
+    description: str = ""
+    population: str = ""
+    values: list[ResultValue] = field(default_factory=list)
+    analyzed: list[AnalyzedCount] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StatisticalAnalysis:
+    """A statistical analysis of an outcome: what was compared and how, as the registry gives it.
+
+    ``values`` holds the analysis fields by ontology property local name
+    (``pValue``, ``method``, ``ciLowerLimit`` …), verbatim.
+    """
+
+    groups: list[str] = field(default_factory=list)  #: titles of the groups compared
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class EventCount:
+    """Participants affected, at risk and events of one adverse event in one group."""
+
+    group: str
+    affected: int | None = None
+    at_risk: int | None = None
+    events: int | None = None
+
+
+@dataclass(slots=True)
+class AdverseEvent:
+    """One reported adverse event term with its counts per group."""
+
+    term: str
+    organ_system: str = ""
+    serious: bool | None = False  #: None for the all-cause mortality row, which is neither
+    total: bool = False  #: the registry's row of participants with any such event
+    vocabulary: str = ""
+    assessment: str = ""
+    description: str = ""
+    counts: list[EventCount] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FlowCount:
+    """Participants of one group at one milestone (or leaving for one reason) of a participant-flow period."""
+
+    label: str
+    group: str
+    count: int | None = None
+    note: str = ""
+
+
+@dataclass(slots=True)
+class FlowPeriod:
+    """One period of the participant flow: its milestones and the reasons participants left."""
+
+    title: str
+    milestones: list[FlowCount] = field(default_factory=list)
+    withdrawals: list[FlowCount] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -210,6 +303,15 @@ class OutcomeResult:
     param_type: str = ""
     time_frame: str = ""
     values: list[ResultValue] = field(default_factory=list)
+    description: str = ""
+    population: str = ""
+    dispersion: str = ""
+    units_analyzed: str = ""
+    posting_date: str = ""
+    reporting_status: str = ""  #: whether the result is posted (API v2 ``reportingStatus``)
+    safety_issue: bool | None = None
+    analyzed: list[AnalyzedCount] = field(default_factory=list)
+    analyses: list[StatisticalAnalysis] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -223,6 +325,28 @@ class Results:
     outcomes: list[OutcomeResult] = field(default_factory=list)
     serious_adverse_events: int | None = None
     other_adverse_events: int | None = None
+    result_groups: list[ResultGroup] = field(default_factory=list)
+    baseline: list[BaselineMeasure] = field(default_factory=list)
+    baseline_analyzed: list[AnalyzedCount] = field(default_factory=list)
+    periods: list[FlowPeriod] = field(default_factory=list)
+    adverse_events: list[AdverseEvent] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  #: further text fields: property local name -> text
+    contact: Person | None = None  #: the results point of contact
+
+
+@dataclass(slots=True)
+class Document:
+    """A study document the record points to (protocol, statistical analysis plan, consent form …)."""
+
+    doc_type: str = ""
+    url: str = ""
+    doc_id: str = ""
+    date: str = ""
+    comment: str = ""
+    contents: list[str] = field(default_factory=list)  #: what it holds: protocol, SAP, ICF
+    type_code: str = ""  #: the registry's short code of the document type (Prot_SAP …)
+    uploaded: str = ""  #: when the file was uploaded, verbatim
+    size: int | None = None  #: file size in bytes
 
 
 @dataclass(slots=True)
@@ -265,7 +389,10 @@ class Trial:
     who_masked: list[Coded] = field(default_factory=list)
     design_notes: dict[str, str] = field(default_factory=dict)  #: ontology property local name -> text
     flags: dict[str, bool] = field(default_factory=dict)  #: ontology property local name -> yes/no
-    texts: dict[str, str] = field(default_factory=dict)  #: further text fields: property local name -> text
+    texts: dict[str, str | list[str]] = field(default_factory=dict)  #: further text fields: property local name -> text(s)
+    counts: dict[str, int] = field(default_factory=dict)  #: further whole numbers: property local name -> number
+    translations: list[tuple[str, str, str]] = field(default_factory=list)  #: (property local name, text, language)
+    documents: list[Document] = field(default_factory=list)
     organisations: list[Organisation] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)

@@ -75,6 +75,11 @@ class Quads:
                 value = escape(value)
             self.lines.append(f'<{s}> <{p}> "{value}" {self._tail}')
 
+    def langtext(self, s: str, p: str, value: str | None, lang: str) -> None:
+        """A language-tagged string (skipped when empty)."""
+        if value:
+            self.lines.append(f'<{s}> <{p}> "{escape(value)}"@{lang.lower()} {self._tail}')
+
     def typed(self, s: str, p: str, value: object, datatype: str) -> None:
         lexical = escape(value) if isinstance(value, str) else value  # numbers need no escaping
         self.lines.append(f'<{s}> <{p}> "{lexical}"^^<{datatype}> {self._tail}')

@@ -34,6 +34,7 @@ HEAD = """@prefix tkg: <https://w3id.org/trialkg/ontology#> .
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
@@ -291,7 +292,8 @@ out += node("PersonShape", ["tkg:Person"], "person", [
     prop("tkg:affiliation", "V", "An affiliation must be an Organisation node.", maxCount=1, cls="tkg:Organisation"),
 ])
 roles = sorted(set(codes["official_role"]) | {"LeadSponsorRole", "CollaboratorRole", "ResponsibleOrganisationRole",
-                                                 "ResponsiblePartyRole", "ContactRole", "SiteContactRole", "OfficialRole"})
+                                                 "ResponsiblePartyRole", "ContactRole", "SiteContactRole", "OfficialRole",
+                                                 "ResultsContactRole"})
 out += node("RoleShape", [f"tkg:{r}" for r in roles], "role", [
     prop("tkg:agent", "V", "A role needs exactly one agent (a person or an organisation node).", minCount=1, maxCount=1, kind="IRI"),
     text1("tkg:roleText", "The role text"),
@@ -365,6 +367,16 @@ out += node("ResultsSummaryShape", ["tkg:ResultsSummary"], "results summary", [
     count("tkg:seriousAdverseEventCount", "serious adverse event count"),
     count("tkg:otherAdverseEventCount", "other adverse event count"),
     prop("tkg:outcomeResult", "V", "An outcome result must be an OutcomeResult node.", cls="tkg:OutcomeResult"),
+    prop("tkg:resultGroup", "V", "A result group must be a ResultGroup node.", cls="tkg:ResultGroup"),
+    prop("tkg:flowPeriod", "V", "A participant-flow period must be a FlowPeriod node.", cls="tkg:FlowPeriod"),
+    prop("tkg:baselineMeasure", "V", "A baseline measure must be a BaselineMeasure node.", cls="tkg:BaselineMeasure"),
+    prop("tkg:analyzedCount", "V", "An analysed count must be an AnalyzedCount node.", cls="tkg:AnalyzedCount"),
+    prop("tkg:adverseEvent", "V", "An adverse event must be an AdverseEvent node.", cls="tkg:AdverseEvent"),
+    *(text1(f"tkg:{p}", what) for p, what in (
+        ("limitationsAndCaveats", "The limitations and caveats"), ("recruitmentDetails", "The recruitment details"),
+        ("preAssignmentDetails", "The pre-assignment details"), ("baselinePopulation", "The baseline population"),
+        ("adverseEventDescription", "The adverse event description"),
+        ("adverseEventTimeFrame", "The adverse event time frame"))),
 ], [("W", "More participants completed than started.", """SELECT $this ?value WHERE {
             $this tkg:participantsStarted ?started ; tkg:participantsCompleted ?value .
             FILTER(?value > ?started)
@@ -378,5 +390,62 @@ out += node("OutcomeResultShape", ["tkg:OutcomeResult"], "outcome result", [
 out += node("MeasurementShape", ["tkg:Measurement"], "measurement", [
     text1("tkg:group", "The group"), text1("tkg:spread", "The spread"), text1("tkg:valueText", "The value text"),
     prop("tkg:value", "V", "A measured value must be one decimal.", maxCount=1, dt="xsd:decimal"),
+])
+out += node("ResultGroupShape", ["tkg:ResultGroup"], "result group", [
+    text1("rdfs:label", "The group title"), text1("tkg:groupId", "The group id"),
+    prop("tkg:resultSection", "V", "A result group names exactly one results section.", minCount=1, maxCount=1,
+         dt="xsd:string"),
+    text1("tkg:description", "The group description"),
+])
+out += node("FlowPeriodShape", ["tkg:FlowPeriod"], "participant-flow period", [
+    text1("rdfs:label", "The period title"),
+    prop("tkg:milestoneCount", "V", "A milestone count must be a ParticipantCount node.", cls="tkg:ParticipantCount"),
+    prop("tkg:withdrawalCount", "V", "A withdrawal count must be a ParticipantCount node.", cls="tkg:ParticipantCount"),
+])
+out += node("ParticipantCountShape", ["tkg:ParticipantCount"], "participant count", [
+    prop("rdfs:label", "W", "A participant count should name its milestone or reason.", minCount=1, maxCount=1),
+    text1("tkg:group", "The group"), count("tkg:count", "participant count"), text1("tkg:note", "The note"),
+])
+out += node("BaselineMeasureShape", ["tkg:BaselineMeasure"], "baseline measure", [
+    prop("rdfs:label", "W", "A baseline measure should have exactly one title.", minCount=1, maxCount=1),
+    text1("tkg:unit", "The unit"), text1("tkg:paramType", "The parameter type"),
+    text1("tkg:dispersionType", "The dispersion type"), text1("tkg:population", "The population"),
+    text1("tkg:description", "The description"),
+    prop("tkg:measurement", "V", "A measurement must be a Measurement node.", cls="tkg:Measurement"),
+    prop("tkg:analyzedCount", "V", "An analysed count must be an AnalyzedCount node.", cls="tkg:AnalyzedCount"),
+])
+out += node("AnalyzedCountShape", ["tkg:AnalyzedCount"], "analysed count", [
+    text1("tkg:group", "The group"), count("tkg:count", "analysed count"), text1("tkg:countText", "The count text"),
+    text1("tkg:unitsAnalyzed", "The units analysed"), text1("tkg:scope", "The scope"),
+])
+out += node("StatisticalAnalysisShape", ["tkg:StatisticalAnalysis"], "statistical analysis", [
+    prop("tkg:comparedGroup", "W", "A compared group is a plain string.", dt="xsd:string"),
+    *(text1(f"tkg:{p}", f"The {p}") for p in (
+        "pValue", "method", "estimateType", "estimateValue", "ciPercent", "ciSides", "ciLowerLimit", "ciUpperLimit")),
+])
+out += node("AdverseEventShape", ["tkg:AdverseEvent"], "adverse event", [
+    prop("tkg:term", "W", "An adverse event should have exactly one term.", minCount=1, maxCount=1, dt="xsd:string"),
+    text1("tkg:organSystem", "The organ system"),
+    prop("tkg:serious", "V", "Whether an adverse event is serious is one boolean.", maxCount=1, dt="xsd:boolean"),
+    prop("tkg:totalRow", "V", "The total-row flag is one boolean.", maxCount=1, dt="xsd:boolean"),
+    text1("tkg:adverseEventVocabulary", "The vocabulary"), text1("tkg:assessmentType", "The assessment type"),
+    prop("tkg:eventCount", "V", "An event count must be an AdverseEventCount node.", cls="tkg:AdverseEventCount"),
+])
+out += node("AdverseEventCountShape", ["tkg:AdverseEventCount"], "adverse event count", [
+    text1("tkg:group", "The group"), count("tkg:numAffected", "number of participants affected"),
+    count("tkg:numAtRisk", "number of participants at risk"), count("tkg:numEvents", "number of events"),
+], [("W", "More participants affected than at risk.", """SELECT $this ?value WHERE {
+            $this tkg:numAffected ?value ; tkg:numAtRisk ?risk .
+            FILTER(?value > ?risk)
+        }""")])
+out += node("StudyDocumentShape", ["tkg:StudyDocument"], "study document", [
+    text1("tkg:documentTypeText", "The document type"), text1("tkg:documentId", "The document id"),
+    prop("tkg:documentUrl", "V", "The document URL must be one xsd:anyURI.", maxCount=1, dt="xsd:anyURI"),
+])
+out += node("TranslationShape", ["tkg:Translation"], "translation", [
+    prop("tkg:translationOf", "V", "A translation names exactly one translated property.", minCount=1, maxCount=1,
+         kind="IRI"),
+    prop("tkg:translatedText", "V", "A translation has exactly one language-tagged text.", minCount=1, maxCount=1,
+         dt="rdf:langString"),
 ])
 (ROOT/"shapes/parts.ttl").write_text(out)

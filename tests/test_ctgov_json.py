@@ -73,7 +73,10 @@ def test_coverage_of_corpus(corpus) -> None:
 
 @pytest.mark.corpus
 def test_mapped_fields_really_reach_the_graph(corpus) -> None:
-    """Every leaf value of a field the table calls mapped shows up in the record's triples (or its code's term)."""
+    """Every leaf value of a field the table calls mapped shows up in the record's triples (or its code's term).
+
+    The results section included: baseline measures, analyses, adverse events per term, flow periods, contact.
+    """
     table = {row.split("\t")[0] for row in (FIXTURES.parent.parent / "mappings/ctgov/fields.tsv").read_text().splitlines()
              if "\tmapped" in row}
     codes: dict[str, set[str]] = {}
@@ -92,8 +95,13 @@ def test_mapped_fields_really_reach_the_graph(corpus) -> None:
                 stack.extend((f"{where}.{k}" if where else k, v) for k, v in value.items())
             elif isinstance(value, list):
                 stack.extend((where, v) for v in value)
-            elif where in table and where.startswith("protocolSection") and isinstance(value, str) and value \
+            elif where in table and where.startswith(("protocolSection", "resultsSection")) and value not in ("", None) \
                     and not where.endswith(links_only):
+                if isinstance(value, bool):  # results yes/no fields are kept as the legacy XML words them
+                    if f'"{"Yes" if value else "No"}"' not in text and f'"{str(value).lower()}"' not in text:
+                        missing.setdefault(where, f"{path.name}: {value}")
+                    continue
+                value = str(value).lower() if where.endswith("outcomeMeasures.type") else str(value)  # kept lower-case
                 escaped = value.translate(str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}))
                 terms = codes.get(value, ())
                 if escaped not in text and not any("#" + term + ">" in text for term in terms):

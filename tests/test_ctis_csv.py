@@ -74,9 +74,14 @@ def test_corpus_export(corpus) -> None:
     issues = [(i.field, i.value) for r in raws for i in r.trial.issues]
     assert issues == [("Therapeutic area", "Phenomena and Processes [G] - Immune system processes [G12]")]
     assert sum(len(r.trial.locations) for r in raws) == 470
+    # the end in the EEA, the region and the finer age bands
+    assert sum("eeaEndDate" in r.trial.dates for r in raws) == 9
+    assert Counter(r.trial.texts["trialRegion"] for r in raws) == {"EEA only": 50, "In both EEA and non-EEA": 54}
+    assert Counter(a for r in raws for a in r.trial.texts.get("ageRange", [])) == {
+        "65-84 years": 9, "6-11 years": 6, "12-17 years": 6, "2-5 years": 1, "85+ years": 1}
 
 
 @pytest.mark.corpus
 def test_coverage_of_corpus(corpus) -> None:
     report = coverage([corpus / "other" / "ctis_csv"], "ctis-csv")
-    assert report.unknown == 0 and report.count("mapped") == 21
+    assert report.unknown == 0 and report.count("mapped") == 24

@@ -102,4 +102,41 @@ def test_corpus_file(corpus) -> None:
 def test_coverage_of_corpus(corpus) -> None:
     report = coverage([corpus / "other" / "euctr_text"], "euctr-text")
     assert report.unknown == 0, [p for p, (s, _, _) in report.paths.items() if s == "unknown"]
-    assert report.count("mapped") == 72
+    assert report.count("mapped") == len(report.paths)  # every field the corpus holds
+
+
+@pytest.mark.corpus
+def test_further_fields_really_reach_the_graph(corpus) -> None:
+    """Every value of a field the table of further fields lists shows up in the graph: flags, numbers, texts, translations."""
+    import pyoxigraph as ox
+
+    from kg.pipeline import record_quads
+    from kg.rdf import TKG
+    from kg.resources import read_tsv
+
+    table = {row[0]: (row[2], row[3]) for row in read_tsv("mappings", "euctr", "extra-fields.tsv")}
+    missing, seen = {}, set()
+    for raw in read_records([corpus / "other" / "euctr_text"]):
+        quads = list(ox.parse(record_quads(raw.trial).serialize().encode(), format=ox.RdfFormat.N_QUADS))
+        values = {(q.predicate.value, q.object.value, getattr(q.object, "language", None))
+                  for q in quads if isinstance(q.object, ox.Literal)}
+        texts = {v for _, v, _ in values}
+        for f in euctr_text.parse_fields(raw.data.decode("utf-8")):
+            if f.path not in table or not f.value or f.value == euctr_text.BROKEN:
+                continue
+            kind, prop = table[f.path]
+            seen.add(f.path)
+            if kind == "flag":
+                # a No of one block, where another block of the record says Yes, is outweighed: the flag is there
+                wanted = {"true"} if f.value == "Yes" else {"true", "false"}
+                found = any(p == TKG + prop and v in wanted for p, v, _ in values)
+            elif kind == "translation":
+                found = (TKG + "translatedText", f.value, f.lang.lower()) in values
+            elif kind == "lines":
+                found = all(line.strip() in texts for line in f.value.splitlines() if line.strip())
+            else:
+                found = f.value in texts
+            if not found:
+                missing.setdefault(f.path, f"{raw.record_id}: {f.value[:60]}")
+    assert not missing, "\n".join(f"{k}  <- {v}" for k, v in sorted(missing.items()))
+    assert len(seen) > 100

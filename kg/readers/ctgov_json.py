@@ -16,10 +16,17 @@ import orjson
 from ..identifiers import classify
 from ..mesh import descriptors, normalise_id
 from ..model import (
+    AdverseEvent,
+    AnalyzedCount,
     Arm,
+    BaselineMeasure,
     Condition,
     DateValue,
+    Document,
     Eligibility,
+    EventCount,
+    FlowCount,
+    FlowPeriod,
     Grounding,
     Identifier,
     Intervention,
@@ -31,8 +38,10 @@ from ..model import (
     Person,
     RawRecord,
     Reference,
+    ResultGroup,
     Results,
     ResultValue,
+    StatisticalAnalysis,
     Trial,
 )
 from ..resources import read_tsv
@@ -227,6 +236,9 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
         setattr(trial, f"{target}_mesh", _mesh(browse, r, f"derivedSection.{module}.meshes"))
         setattr(trial, f"{target}_ancestors", _mesh(browse, r, f"derivedSection.{module}.ancestors", "ancestors"))
     trial.export_date = str((derived.get("miscInfoModule") or {}).get("versionHolder") or "")
+    removed = [c for c in (derived.get("miscInfoModule") or {}).get("removedCountries") or () if c]
+    if removed:
+        trial.texts["removedCountry"] = removed
 
     # design
     design = ps.get("designModule") or {}
@@ -340,6 +352,13 @@ def read_study(study: dict[str, Any], source_file: str = "") -> Trial:
     trial.ipd_info_types = [c for c in (r.code("ipd_info_type", t, "ipdSharingStatementModule.infoTypes")
                                         for t in ipd.get("infoTypes") or ()) if c]
 
+    # uploaded study documents (protocol, statistical analysis plan, consent form)
+    for doc in ((study.get("documentSection") or {}).get("largeDocumentModule") or {}).get("largeDocs") or ():
+        contents = [what for key, what in (("hasProtocol", "PROTOCOL"), ("hasSap", "SAP"), ("hasIcf", "ICF")) if doc.get(key)]
+        trial.documents.append(Document(doc.get("label", ""), "", doc.get("filename", ""), doc.get("date", ""), "",
+                                        contents, doc.get("typeAbbrev", ""), doc.get("uploadDate", ""),
+                                        r.integer(doc.get("size"), "documentSection.largeDocumentModule.largeDocs.size")))
+
     # results
     if study.get("resultsSection"):
         trial.results = _results(study["resultsSection"], trial, r)
@@ -355,42 +374,166 @@ def _person(c: dict[str, Any], default_role: str, r: _Reader, field: str) -> Per
                   email=c.get("email", ""), phone=" ext. ".join(x for x in (c.get("phone"), c.get("phoneExt")) if x))
 
 
+#: statistical-analysis keys -> property (the legacy XML fills the same properties)
+_ANALYSIS = {
+    "groupDescription": "groupsDescription", "nonInferiorityType": "nonInferiorityType",
+    "nonInferiorityComment": "nonInferiorityDescription", "pValue": "pValue", "pValueComment": "pValueDescription",
+    "statisticalMethod": "method", "statisticalComment": "methodDescription", "paramType": "estimateType",
+    "paramValue": "estimateValue", "dispersionType": "estimateDispersionType", "dispersionValue": "estimateDispersionValue",
+    "ciPctValue": "ciPercent", "ciNumSides": "ciSides", "ciLowerLimit": "ciLowerLimit", "ciUpperLimit": "ciUpperLimit",
+    "ciUpperLimitComment": "ciUpperLimitComment", "estimateComment": "estimateDescription",
+    "otherAnalysisDescription": "otherAnalysisDescription",
+}
+
+
 def _results(rs: dict[str, Any], trial: Trial, r: _Reader) -> Results:
     res = Results(first_posted=trial.dates.get("resultsFirstPostedDate"))
     flow = rs.get("participantFlowModule") or {}
-    for group in flow.get("groups") or ():
-        res.groups[group.get("id", "")] = group.get("title", "")
-    periods = flow.get("periods") or ()
-    if periods:
-        for milestone in periods[0].get("milestones") or ():
-            target = {"STARTED": res.started, "COMPLETED": res.completed}.get(milestone.get("type"))
-            if target is None:
-                continue
+    titles = _groups(flow, "participant flow", res)
+    res.groups.update(titles)
+    for key, prop in (("recruitmentDetails", "recruitmentDetails"), ("preAssignmentDetails", "preAssignmentDetails")):
+        if flow.get(key):
+            res.texts[prop] = str(flow[key])
+    for n, period in enumerate(flow.get("periods") or ()):
+        fp = FlowPeriod(period.get("title", ""))
+        for milestone in period.get("milestones") or ():
+            label = milestone.get("type", "")
+            target = {"STARTED": res.started, "COMPLETED": res.completed}.get(label) if n == 0 else None
             for ach in milestone.get("achievements") or ():
                 count = r.integer(ach.get("numSubjects"), "resultsSection.participantFlowModule.milestones.numSubjects")
-                if count is not None:
+                note = " ".join(x for x in (milestone.get("comment"), ach.get("comment")) if x)
+                fp.milestones.append(FlowCount(label, titles.get(ach.get("groupId"), ach.get("groupId", "")), count, note))
+                if count is not None and target is not None:
                     target[ach.get("groupId", "")] = count
-    for om in (rs.get("outcomeMeasuresModule") or {}).get("outcomeMeasures") or ():
-        titles = {g.get("id"): g.get("title", "") for g in om.get("groups") or ()}
+        for drop in period.get("dropWithdraws") or ():
+            for reason in drop.get("reasons") or ():
+                count = r.integer(reason.get("numSubjects"), "resultsSection.participantFlowModule.dropWithdraws.numSubjects")
+                fp.withdrawals.append(FlowCount(drop.get("type", ""), titles.get(reason.get("groupId"), reason.get("groupId", "")),
+                                                count, reason.get("comment", "")))
+        res.periods.append(fp)
+    base = rs.get("baselineCharacteristicsModule") or {}
+    if base:
+        titles = _groups(base, "baseline", res)
+        if base.get("populationDescription"):
+            res.texts["baselinePopulation"] = base["populationDescription"]
+        res.baseline_analyzed = _denoms(base, titles)
+        for measure in base.get("measures") or ():
+            bm = BaselineMeasure(measure.get("title", ""), measure.get("paramType", ""), measure.get("dispersionType", ""),
+                                 measure.get("unitOfMeasure", ""), measure.get("description", ""),
+                                 measure.get("populationDescription", ""))
+            bm.values = _values(measure, titles)
+            for cls in measure.get("classes") or ():
+                bm.analyzed += _denoms(cls, titles, cls.get("title", ""))
+            res.baseline.append(bm)
+    for n, om in enumerate((rs.get("outcomeMeasuresModule") or {}).get("outcomeMeasures") or (), 1):
+        titles = _groups(om, f"outcome {n}", res)
         result = OutcomeResult(str(om.get("type", "")).lower(), om.get("title", ""), om.get("unitOfMeasure", ""),
-                               om.get("paramType", ""), om.get("timeFrame", ""))
+                               om.get("paramType", ""), om.get("timeFrame", ""), _values(om, titles),
+                               om.get("description", ""), om.get("populationDescription", ""),
+                               om.get("dispersionType", ""), om.get("typeUnitsAnalyzed", ""))
+        result.reporting_status = om.get("reportingStatus", "")
+        result.analyzed = _denoms(om, titles)
         for cls in om.get("classes") or ():
-            for cat in cls.get("categories") or ():
-                qualifier = " / ".join(x for x in (cls.get("title"), cat.get("title")) if x)
-                for m in cat.get("measurements") or ():
-                    if m.get("value") is None:
-                        continue
-                    group = titles.get(m.get("groupId"), m.get("groupId", ""))
-                    spread = m.get("spread") or " to ".join(x for x in (m.get("lowerLimit"), m.get("upperLimit")) if x)
-                    result.values.append(ResultValue(f"{group} ({qualifier})" if qualifier else group,
-                                                     str(m["value"]), str(spread or "")))
+            result.analyzed += _denoms(cls, titles, cls.get("title", ""))
+        for a in om.get("analyses") or ():
+            sa = StatisticalAnalysis([titles.get(g, g) for g in a.get("groupIds") or ()])
+            if a.get("testedNonInferiority") is not None:  # the legacy XML's Yes/No
+                sa.values["nonInferiorityText"] = "Yes" if a["testedNonInferiority"] else "No"
+            for key, prop in _ANALYSIS.items():
+                if a.get(key) not in (None, ""):
+                    sa.values[prop] = str(a[key])
+            result.analyses.append(sa)
         res.outcomes.append(result)
     ae = rs.get("adverseEventsModule") or {}
     groups = ae.get("eventGroups") or ()
     if groups:
         res.serious_adverse_events = sum(int(g.get("seriousNumAffected") or 0) for g in groups)
         res.other_adverse_events = sum(int(g.get("otherNumAffected") or 0) for g in groups)
+    if ae:
+        titles = _groups({"groups": groups}, "adverse events", res)
+        for key, prop in (("description", "adverseEventDescription"), ("timeFrame", "adverseEventTimeFrame"),
+                          ("frequencyThreshold", "otherEventFrequencyThreshold")):
+            if ae.get(key):
+                res.texts[prop] = str(ae[key])
+        # the per-group totals, as the legacy XML's Total rows give them
+        for kind, serious in (("serious", True), ("other", False)):
+            total = AdverseEvent(f"Total, {kind} adverse events", "", serious, True)
+            for g in groups:
+                total.counts.append(EventCount(g.get("title") or g.get("id", ""), r.integer(g.get(f"{kind}NumAffected"), "eventGroups"),
+                                               r.integer(g.get(f"{kind}NumAtRisk"), "eventGroups")))
+            res.adverse_events.append(total)
+        deaths = AdverseEvent("All-cause mortality", "", None, True)
+        for g in groups:
+            if g.get("deathsNumAffected") is not None or g.get("deathsNumAtRisk") is not None:
+                deaths.counts.append(EventCount(g.get("title") or g.get("id", ""), r.integer(g.get("deathsNumAffected"), "eventGroups"),
+                                                r.integer(g.get("deathsNumAtRisk"), "eventGroups")))
+        if deaths.counts:
+            res.adverse_events.append(deaths)
+        for kind, serious in (("seriousEvents", True), ("otherEvents", False)):
+            for event in ae.get(kind) or ():
+                item = AdverseEvent(event.get("term", ""), event.get("organSystem", ""), serious,
+                                    vocabulary=event.get("sourceVocabulary", ""),
+                                    assessment=event.get("assessmentType", ""), description=event.get("notes", ""))
+                for st in event.get("stats") or ():
+                    where = f"resultsSection.adverseEventsModule.{kind}.stats"
+                    item.counts.append(EventCount(titles.get(st.get("groupId"), st.get("groupId", "")),
+                                                  r.integer(st.get("numAffected"), where + ".numAffected"),
+                                                  r.integer(st.get("numAtRisk"), where + ".numAtRisk"),
+                                                  r.integer(st.get("numEvents"), where + ".numEvents")))
+                res.adverse_events.append(item)
+    more = rs.get("moreInfoModule") or {}
+    if (more.get("limitationsAndCaveats") or {}).get("description"):
+        res.texts["limitationsAndCaveats"] = more["limitationsAndCaveats"]["description"]
+    agreement = more.get("certainAgreement") or {}
+    for key, prop in (("piSponsorEmployee", "piEmployeeAgreement"), ("restrictiveAgreement", "restrictiveAgreement")):
+        if agreement.get(key) is not None:
+            res.texts[prop] = "Yes" if agreement[key] else "No"
+    for key, prop in (("restrictionType", "restrictionType"), ("otherDetails", "agreementDetails")):
+        if agreement.get(key):
+            res.texts[prop] = str(agreement[key])
+    contact = more.get("pointOfContact") or {}
+    if contact.get("title"):
+        phone = " ext. ".join(x for x in (contact.get("phone"), contact.get("phoneExt")) if x)
+        res.contact = Person(contact["title"], "ResultsContactRole", "results point of contact",
+                             affiliation=contact.get("organization", ""), email=contact.get("email", ""), phone=phone)
     return res
+
+
+def _groups(section: dict[str, Any], name: str, res: Results) -> dict[str, str]:
+    """``{group id: title}`` of one results section; each group is also kept with its description."""
+    titles = {}
+    for group in section.get("groups") or ():
+        titles[group.get("id", "")] = group.get("title", "") or group.get("id", "")
+        res.result_groups.append(ResultGroup(group.get("id", ""), group.get("title", ""), name,
+                                             group.get("description", "")))
+    return titles
+
+
+def _values(measure: dict[str, Any], titles: dict[str, str]) -> list[ResultValue]:
+    """The measurements of an outcome or baseline measure, one per group and class/category."""
+    values = []
+    for cls in measure.get("classes") or ():
+        for cat in cls.get("categories") or ():
+            qualifier = " / ".join(x for x in (cls.get("title"), cat.get("title")) if x)
+            for m in cat.get("measurements") or ():
+                if m.get("value") is None and not m.get("comment"):
+                    continue
+                group = titles.get(m.get("groupId"), m.get("groupId", ""))
+                spread = m.get("spread") or " to ".join(x for x in (m.get("lowerLimit"), m.get("upperLimit")) if x)
+                values.append(ResultValue(f"{group} ({qualifier})" if qualifier else group, str(m.get("value", "")),
+                                          str(spread or ""), m.get("comment", "")))
+    return values
+
+
+def _denoms(section: dict[str, Any], titles: dict[str, str], qualifier: str = "") -> list[AnalyzedCount]:
+    """Participants (or other units) analysed per group, from ``denoms``."""
+    out = []
+    for denom in section.get("denoms") or ():
+        for c in denom.get("counts") or ():
+            group = titles.get(c.get("groupId"), c.get("groupId", ""))
+            out.append(AnalyzedCount(f"{group} ({qualifier})" if qualifier else group, str(c.get("value", "")),
+                                     denom.get("units", "")))
+    return out
 
 
 def detect(head: bytes, name: str) -> bool:

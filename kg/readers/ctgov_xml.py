@@ -25,8 +25,15 @@ from ..identifiers import classify
 from ..mesh import descriptors
 from ..model import (
     Arm,
+    AdverseEvent,
+    AnalyzedCount,
+    BaselineMeasure,
     Condition,
     DateValue,
+    Document,
+    EventCount,
+    FlowCount,
+    FlowPeriod,
     Eligibility,
     Grounding,
     Identifier,
@@ -39,8 +46,10 @@ from ..model import (
     Person,
     RawRecord,
     Reference,
+    ResultGroup,
     Results,
     ResultValue,
+    StatisticalAnalysis,
     Trial,
 )
 from ._codes import CodeLookup
@@ -69,6 +78,7 @@ _DATES = {
     "disposition_first_submitted": "dispositionFirstSubmittedDate",
     "firstreceived_results_disposition_date": "dispositionFirstSubmittedDate",
     "disposition_first_submitted_qc": "dispositionFirstSubmittedQcDate",
+    "last_update_submitted_qc": "lastUpdateSubmittedQcDate",
 }
 _FLAGS = {
     "oversight_info/has_dmc": "hasDataMonitoringCommittee",
@@ -78,6 +88,43 @@ _FLAGS = {
     "oversight_info/is_ppsd": "isPediatricPostmarketSurveillance",
     "oversight_info/is_us_export": "isUsExport",
     "has_expanded_access": "hasExpandedAccess",
+    "is_fda_regulated": "isFdaRegulated",
+    "is_section_801": "isSection801",
+}
+#: repeatable text elements (retired or workflow fields, kept verbatim) -> property
+_TEXT_LISTS = {
+    "oversight_info/authority": "healthAuthority",
+    "removed_countries/country": "removedCountry",
+    "pending_results/submitted": "resultsSubmittedText",
+    "pending_results/returned": "resultsReturnedText",
+    "pending_results/submission_canceled": "resultsSubmissionCanceledText",
+}
+#: statistical-analysis elements -> property
+_ANALYSIS = {
+    "groups_desc": "groupsDescription", "non_inferiority": "nonInferiorityText",
+    "non_inferiority_type": "nonInferiorityType", "non_inferiority_desc": "nonInferiorityDescription",
+    "p_value": "pValue", "p_value_desc": "pValueDescription", "method": "method",
+    "method_desc": "methodDescription", "param_type": "estimateType", "param_value": "estimateValue",
+    "dispersion_type": "estimateDispersionType", "dispersion_value": "estimateDispersionValue",
+    "ci_percent": "ciPercent", "ci_n_sides": "ciSides", "ci_lower_limit": "ciLowerLimit",
+    "ci_upper_limit": "ciUpperLimit", "ci_upper_limit_na_comment": "ciUpperLimitComment",
+    "estimate_desc": "estimateDescription", "other_analysis_desc": "otherAnalysisDescription",
+}
+#: results-wide text elements -> property of the results summary
+_RESULT_TEXTS = {
+    "limitations_and_caveats": "limitationsAndCaveats",
+    "certain_agreements/pi_employee": "piEmployeeAgreement",
+    "certain_agreements/restrictive_agreement": "restrictiveAgreement",
+    "participant_flow/recruitment_details": "recruitmentDetails",
+    "participant_flow/pre_assignment_details": "preAssignmentDetails",
+    "baseline/population": "baselinePopulation",
+    "reported_events/desc": "adverseEventDescription",
+    "reported_events/time_frame": "adverseEventTimeFrame",
+    "reported_events/serious_events/default_vocab": "seriousEventVocabulary",
+    "reported_events/serious_events/default_assessment": "seriousEventAssessment",
+    "reported_events/other_events/default_vocab": "otherEventVocabulary",
+    "reported_events/other_events/default_assessment": "otherEventAssessment",
+    "reported_events/other_events/frequency_threshold": "otherEventFrequencyThreshold",
 }
 #: study_design_info children (and keys of the older free-text study_design) -> (property, code list)
 _DESIGN = {
@@ -301,7 +348,22 @@ def read_study(root: etree._Element, source_file: str = "") -> Trial:
                                   if arm.label in i.arm_labels]
     for tag, kind in (("primary_outcome", "primary"), ("secondary_outcome", "secondary"), ("other_outcome", "other")):
         for el in root.findall(tag):
-            trial.outcomes.append(Outcome(kind, r.get("measure", el), r.get("description", el), r.get("time_frame", el)))
+            trial.outcomes.append(Outcome(kind, r.get("measure", el), r.get("description", el), r.get("time_frame", el),
+                                          r.flag(r.get("safety_issue", el), f"{tag}/safety_issue")))
+    for tag, prop in (("number_of_arms", "numberOfArms"), ("number_of_groups", "numberOfGroups")):
+        number = r.integer(r.get(tag), tag)
+        if number is not None:
+            trial.counts[prop] = number
+    for tag, prop in _TEXT_LISTS.items():
+        if r.all(tag):
+            trial.texts[prop] = r.all(tag)
+    for doc in root.findall("provided_document_section/provided_document"):
+        contents = [what for what in ("protocol", "sap", "icf") if r.get(f"document_has_{what}", doc) == "Yes"]
+        trial.documents.append(Document(r.get("document_type", doc), r.get("document_url", doc), "",
+                                        r.get("document_date", doc), "", [c.upper() for c in contents]))
+    for doc in root.findall("study_docs/study_doc"):
+        trial.documents.append(Document(r.get("doc_type", doc), r.get("doc_url", doc), r.get("doc_id", doc), "",
+                                        r.get("doc_comment", doc)))
 
     # eligibility
     el = root.find("eligibility")
@@ -420,53 +482,151 @@ def _v2_code(text: str) -> str:
 
 def _results(el: etree._Element, trial: Trial, r: _Reader) -> Results:
     res = Results(first_posted=trial.dates.get("resultsFirstPostedDate"))
+    for path, prop in _RESULT_TEXTS.items():
+        if r.get(path, el):
+            res.texts[prop] = r.get(path, el)
+    contact = el.find("point_of_contact")
+    if contact is not None and r.get("name_or_title", contact):
+        res.contact = Person(r.get("name_or_title", contact), "ResultsContactRole", "results point of contact",
+                             affiliation=r.get("organization", contact), email=r.get("email", contact),
+                             phone=r.get("phone", contact))
     flow = el.find("participant_flow")
     if flow is not None:
-        for group in flow.findall("group_list/group"):
-            res.groups[group.get("group_id", "")] = r.get("title", group)
-        period = flow.find("period_list/period")
-        if period is not None:
+        titles = _groups(flow, "participant flow", res, r)
+        res.groups.update(titles)
+        for n, period in enumerate(flow.findall("period_list/period")):
+            fp = FlowPeriod(r.get("title", period))
             for milestone in period.findall("milestone_list/milestone"):
-                target = {"STARTED": res.started, "COMPLETED": res.completed}.get(r.get("title", milestone))
-                if target is None:
-                    continue
+                label = r.get("title", milestone)
+                target = {"STARTED": res.started, "COMPLETED": res.completed}.get(label) if n == 0 else None
                 for p in milestone.findall("participants_list/participants"):
                     count = r.integer(p.get("count"), "clinical_results/participant_flow/milestone/participants@count")
-                    if count is not None:
+                    fp.milestones.append(FlowCount(label, titles.get(p.get("group_id", ""), p.get("group_id", "")),
+                                                   count, _text(p)))
+                    if count is not None and target is not None:
                         target[p.get("group_id", "")] = count
-    for out in el.findall("outcome_list/outcome"):
-        titles = {g.get("group_id"): r.get("title", g) for g in out.findall("group_list/group")}
+            for reason in period.findall("drop_withdraw_reason_list/drop_withdraw_reason"):
+                label = r.get("title", reason)
+                for p in reason.findall("participants_list/participants"):
+                    count = r.integer(p.get("count"), "clinical_results/participant_flow/drop_withdraw_reason/participants@count")
+                    fp.withdrawals.append(FlowCount(label, titles.get(p.get("group_id", ""), p.get("group_id", "")),
+                                                    count, _text(p)))
+            res.periods.append(fp)
+    baseline = el.find("baseline")
+    if baseline is not None:
+        titles = _groups(baseline, "baseline", res, r)
+        res.baseline_analyzed = _analyzed(baseline, titles, r)
+        for measure in baseline.findall("measure_list/measure"):
+            bm = BaselineMeasure(r.get("title", measure), _v2_code(r.get("param", measure)),
+                                 _v2_code(r.get("dispersion", measure)), r.get("units", measure),
+                                 r.get("description", measure), r.get("population", measure))
+            bm.values = _values(measure, titles, r)
+            for cls in measure.findall("class_list/class"):
+                bm.analyzed += _analyzed(cls, titles, r, r.get("title", cls))
+            res.baseline.append(bm)
+    for n, out in enumerate(el.findall("outcome_list/outcome"), 1):
+        titles = _groups(out, f"outcome {n}", res, r)
         measure = out.find("measure")
+        analyzed: list[AnalyzedCount] = []
+        more: list[etree._Element] = []
         if measure is None:  # pre-2017: a list whose first measure counts the participants analysed
             measures = out.findall("measure_list/measure")
             if len(measures) > 1 and r.get("title", measures[0]) == "Number of Participants":
+                analyzed = [AnalyzedCount(v.group, v.value, "Participants") for v in _values(measures[0], titles, r)]
                 measures = measures[1:]
             measure = measures[0] if measures else None
+            more = measures[1:]
         kind = r.get("type", out)
         result = OutcomeResult(_OUTCOME_TYPE.get(kind, kind.lower()), r.get("title", out),
                                r.get("units", measure) if measure is not None else "",
                                _v2_code(r.get("param", measure)) if measure is not None else "",
                                r.get("time_frame", out))
+        result.description = r.get("description", out) or (r.get("description", measure) if measure is not None else "")
+        result.population = r.get("population", out) or (r.get("population", measure) if measure is not None else "")
+        result.posting_date = r.get("posting_date", out)
+        result.safety_issue = r.flag(r.get("safety_issue", out), "clinical_results/outcome_list/outcome/safety_issue")
         if measure is not None:
-            classes = measure.findall("class_list/class") or [measure]
-            for cls in classes:
-                for cat in cls.findall("category_list/category"):
-                    qualifier = " / ".join(x for x in (r.get("title", cls) if cls is not measure else "",
-                                                       r.get("title", cat), r.get("sub_title", cat)) if x)
-                    for m in cat.findall("measurement_list/measurement"):
-                        if m.get("value") is None:
-                            continue
-                        group = titles.get(m.get("group_id"), m.get("group_id", ""))
-                        spread = m.get("spread") or " to ".join(
-                            x for x in (m.get("lower_limit"), m.get("upper_limit")) if x)
-                        result.values.append(ResultValue(f"{group} ({qualifier})" if qualifier else group,
-                                                         m.get("value", ""), spread or ""))
+            result.dispersion = _v2_code(r.get("dispersion", measure))
+            result.units_analyzed = r.get("units_analyzed", measure)
+            result.values = _values(measure, titles, r)
+            analyzed += _analyzed(measure, titles, r)
+            for cls in measure.findall("class_list/class"):
+                analyzed += _analyzed(cls, titles, r, r.get("title", cls))
+        result.analyzed = analyzed
+        for a in out.findall("analysis_list/analysis"):
+            sa = StatisticalAnalysis([titles.get(g, g) for g in r.all("group_id_list/group_id", a)])
+            for tag, prop in _ANALYSIS.items():
+                if r.get(tag, a):
+                    sa.values[prop] = r.get(tag, a)
+            result.analyses.append(sa)
         res.outcomes.append(result)
+        for extra in more:  # further measures of one pre-2017 outcome: each a result of its own
+            res.outcomes.append(OutcomeResult(result.kind, r.get("title", extra) or result.title, r.get("units", extra),
+                                              _v2_code(r.get("param", extra)), result.time_frame,
+                                              _values(extra, titles, r), r.get("description", extra),
+                                              dispersion=_v2_code(r.get("dispersion", extra))))
     events = el.find("reported_events")
     if events is not None:
+        titles = _groups(events, "adverse events", res, r)
         res.serious_adverse_events = _total_affected(events.find("serious_events"), r)
         res.other_adverse_events = _total_affected(events.find("other_events"), r)
+        for tag, serious in (("serious_events", True), ("other_events", False)):
+            for cat in events.findall(f"{tag}/category_list/category"):
+                system = r.get("title", cat)
+                total = system == "Total"  # participants with any such event, per group
+                for event in cat.findall("event_list/event"):
+                    sub = event.find("sub_title")
+                    ae = AdverseEvent(r.get("sub_title", event) or system, "" if total else system, serious, total,
+                                      sub.get("vocab", "") if sub is not None else "",
+                                      r.get("assessment", event), r.get("description", event))
+                    for c in event.findall("counts"):
+                        where = f"clinical_results/reported_events/{tag}/event/counts"
+                        ae.counts.append(EventCount(titles.get(c.get("group_id", ""), c.get("group_id", "")),
+                                                    r.integer(c.get("subjects_affected"), where + "@subjects_affected"),
+                                                    r.integer(c.get("subjects_at_risk"), where + "@subjects_at_risk"),
+                                                    r.integer(c.get("events"), where + "@events")))
+                    res.adverse_events.append(ae)
     return res
+
+
+def _groups(section: etree._Element, name: str, res: Results, r: _Reader) -> dict[str, str]:
+    """``{group id: title}`` of one results section; each group is also kept with its description."""
+    titles = {}
+    for group in section.findall("group_list/group"):
+        gid = group.get("group_id", "")
+        titles[gid] = r.get("title", group) or gid
+        res.result_groups.append(ResultGroup(gid, r.get("title", group), name, r.get("description", group)))
+    return titles
+
+
+def _values(measure: etree._Element, titles: dict[str, str], r: _Reader) -> list[ResultValue]:
+    """The measurements of a measure (2017+ ``class_list`` or pre-2017 ``category_list``), one per group and category."""
+    values = []
+    classes = measure.findall("class_list/class") or [measure]
+    for cls in classes:
+        for cat in cls.findall("category_list/category"):
+            qualifier = " / ".join(x for x in (r.get("title", cls) if cls is not measure else "",
+                                               r.get("title", cat), r.get("sub_title", cat)) if x)
+            for m in cat.findall("measurement_list/measurement"):
+                if m.get("value") is None and not _text(m):
+                    continue
+                group = titles.get(m.get("group_id"), m.get("group_id", ""))
+                spread = m.get("spread") or " to ".join(
+                    x for x in (m.get("lower_limit"), m.get("upper_limit")) if x)
+                values.append(ResultValue(f"{group} ({qualifier})" if qualifier else group,
+                                          m.get("value", ""), spread or "", _text(m)))
+    return values
+
+
+def _analyzed(el: etree._Element, titles: dict[str, str], r: _Reader, qualifier: str = "") -> list[AnalyzedCount]:
+    """Participants (or other units) analysed per group, from an ``analyzed_list``."""
+    out = []
+    for analyzed in el.findall("analyzed_list/analyzed"):
+        for c in analyzed.findall("count_list/count"):
+            group = titles.get(c.get("group_id", ""), c.get("group_id", ""))
+            out.append(AnalyzedCount(f"{group} ({qualifier})" if qualifier else group, c.get("value", ""),
+                                     r.get("units", analyzed), r.get("scope", analyzed)))
+    return out
 
 
 def _total_affected(section: etree._Element | None, r: _Reader) -> int | None:

@@ -103,10 +103,15 @@ def read_row(row: dict[str, str], source_file: str = "") -> Trial:
     trial.overall_status = r.code("status", status, "Overall trial status")
     updated = r.date("Last updated")
     trial.version_date = updated.value if updated else ""
-    for column, prop, kind in (("Start date", "startDate", None), ("Global end of the trial", "completionDate", "Actual")):
+    for column, prop, kind in (("Start date", "startDate", None), ("Global end of the trial", "completionDate", "Actual"),
+                               ("End date", "eeaEndDate", None)):
         value = r.date(column, kind)
         if value:
             trial.dates[prop] = value
+    if r.get("Trial region"):
+        trial.texts["trialRegion"] = r.get("Trial region")
+    if r.get("Age range secondary identifier"):
+        trial.texts["ageRange"] = [a.strip() for a in r.get("Age range secondary identifier").split(",") if a.strip()]
     decided = r.date("Decision date")
     if decided and status != "Not authorised":
         trial.dates["authorisationDate"] = decided

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from ..identifiers import classify
 from ..mesh import descriptors
@@ -36,6 +37,7 @@ from ..model import (
     RawRecord,
     Trial,
 )
+from ..resources import read_tsv
 from ._codes import CodeLookup
 
 FORMAT = "euctr-text"
@@ -261,6 +263,7 @@ def read_record(fields: list[Field], trial_id: str, record_id: str = "", source_
         trial.flags["hasDataMonitoringCommittee"] = dmc
 
     # interventions: one per IMP, plus the placebo
+    imps: dict[int, Intervention] = {}
     for group in sorted({f.group for f in r.all("D.3.1")} | {f.group for f in r.all("D.3.8")}):
         names = [r.get(code, group=group) for code in ("D.3.1", "D.2.1.1.1", "D.3.8", "D.3.2", "D.3.9.2", "D.3.9.3")]
         seen: set[str] = set()
@@ -271,8 +274,9 @@ def read_record(fields: list[Field], trial_id: str, record_id: str = "", source_
         strength = " ".join(r.get(code, group=group) for code in ("D.3.10.2", "D.3.10.3", "D.3.10.1")).strip()
         described = [f"IMP role: {role}" if role else "", r.get("D.3.4", group=group),
                      r.get("D.3.7", group=group).replace("\n", ", "), strength]
-        trial.interventions.append(Intervention(names[0], Coded("IMP", "InterventionDrug"),
-                                                "; ".join(x for x in described if x), names[1:]))
+        imps[group] = Intervention(names[0], Coded("IMP", "InterventionDrug"), "; ".join(x for x in described if x),
+                                   names[1:])
+        trial.interventions.append(imps[group])
     for f in r.all("D.8", "Placebo"):
         form = r.get("D.8.3", group=f.group)
         route = r.get("D.8.4", group=f.group).replace("\n", ", ")
@@ -303,8 +307,50 @@ def read_record(fields: list[Field], trial_id: str, record_id: str = "", source_
     if country:
         trial.countries = [country]
 
+    _extra(r, trial, imps)
     trial.issues = r.issues
     return trial
+
+
+@cache
+def _extra_fields() -> dict[str, tuple[str, str, str]]:
+    """``{field path: (target, kind, property)}`` from ``mappings/euctr/extra-fields.tsv``."""
+    return {row[0]: (row[1], row[2], row[3]) for row in read_tsv("mappings", MAPPING, "extra-fields.tsv")}
+
+
+def _extra(r: _Record, trial: Trial, imps: dict[int, Intervention]) -> None:
+    """The fields the table of further fields lists: flags, texts, numbers and translations, on the trial or its IMP."""
+    for f in r.fields:
+        spec = _extra_fields().get(f.path)
+        if spec is None or not f.value:
+            continue
+        target, kind, prop = spec
+        if kind == "translation":
+            trial.translations.append((prop, f.value, f.lang))
+            continue
+        itv = imps.get(f.group) if target == "imp" else None
+        if target == "imp" and itv is None:
+            r.issues.append(Issue(f.path, "product field outside an IMP block, not mapped", f.value))
+            continue
+        if kind == "flag":
+            flag = {"Yes": True, "No": False}.get(f.value)
+            if flag is None:
+                r.issues.append(Issue(f.path, "not Yes or No", f.value))
+                continue
+            flags = itv.flags if itv is not None else trial.flags
+            flags[prop] = flags.get(prop, False) or flag  # one block saying Yes makes it so for the trial
+        elif kind == "integer":
+            try:
+                trial.counts[prop] = int(f.value)
+            except ValueError:
+                r.issues.append(Issue(f.path, "not an integer", f.value))
+        elif itv is not None:
+            itv.texts[prop] = f.value
+        else:
+            values = trial.texts.setdefault(prop, [])
+            for value in f.value.splitlines() if kind == "lines" else [f.value]:
+                if value.strip() and value.strip() not in values:
+                    values.append(value.strip())
 
 
 def detect(head: bytes, name: str) -> bool:
