@@ -234,6 +234,13 @@ def latest_results() -> list[dict]:
     return list(newest.values())
 
 
+def _caveat(result: dict) -> str:
+    """A row's own note (e.g. an older commit, a loaded machine), where it has one."""
+    parts = [f"commit {result['commit']}" if "commit" in result else "", result.get("note", "")]
+    text = "; ".join(p for p in parts if p)
+    return f" ({text})" if text else ""
+
+
 def write_report(path: Path) -> None:
     results = latest_results()
     by = {r["benchmark"]: r for r in results}
@@ -279,11 +286,11 @@ def write_report(path: Path) -> None:
         b = by.get(key)
         if b:
             row(label, f"{b['records']:,} records in {b['seconds']} s ({b['records_per_s']:,}/s), peak RSS "
-                f"{b['peak_rss_mb']} MB, {b['quads']:,} quads")
+                f"{b['peak_rss_mb']} MB, {b['quads']:,} quads" + _caveat(b))
     for r in results:
         if r["benchmark"].startswith("query-") and (ROOT / "kg" / "queries" / f"{r['query']}.rq").exists():
             row(f"query `{r['query']}` ({r['benchmark'][6:]} store)", f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
-                f"{r['rows']} rows")
+                f"{r['rows']} rows" + _caveat(r))
         if r["benchmark"].startswith("export-"):
             row(f"export N-Quads ({r['benchmark'][7:]} store)", f"{r['quads']:,} quads in {r['seconds']} s "
                 f"({r['quads_per_s']:,}/s), peak RSS {r['peak_rss_mb']} MB")
