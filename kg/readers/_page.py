@@ -9,9 +9,10 @@ precision, and code values mapped through a mapping folder's code lists.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from ..model import Coded, DateValue, Issue
+from ..model import Coded, DateValue, Issue, RawRecord, Trial
 from ._codes import CodeLookup
 
 _MONTHS = {name: n for n, name in enumerate(
@@ -194,3 +195,24 @@ class Codes(CodeLookup):
         while len(parts) > 1 and self.term("degree", parts[-1]) is not None:
             degrees.insert(0, self.term("degree", parts.pop()) or "")
         return ", ".join(parts), ", ".join(degrees)
+
+
+def page_records(data: bytes, source: str, read_page: Callable[[str, str], Trial], record_id: re.Pattern[str],
+                 id_field: str) -> Iterator[RawRecord]:
+    """One page is one record: its Trial, or the page kept with why it could not be read.
+
+    ``record_id`` finds the page's id (group 1) so that even an unreadable page is filed under it.
+    """
+    try:
+        text = decode(data)
+    except UnicodeDecodeError as exc:
+        yield RawRecord(source, 0, data, error=f"not UTF-8 or UTF-16 text (byte {exc.start}: {exc.reason})")
+        return
+    m = record_id.search(text)
+    found = m[1] if m else ""
+    try:
+        trial = read_page(text, source)
+    except ValueError as exc:
+        yield RawRecord(source, 0, data, found, error=str(exc), field="" if found else id_field)
+        return
+    yield RawRecord(source, 0, data, trial.trial_id, trial)

@@ -19,7 +19,7 @@ from ..model import (
     Condition, Eligibility, Identifier, Intervention, Issue, Location, Organisation, Outcome, Person, RawRecord,
     RelatedTrial, Trial,
 )
-from ._page import Codes, block, clean, decode, lines_of, split_phases, squash, yes_no
+from ._page import Codes, block, clean, decode, lines_of, page_records, split_phases, squash, yes_no
 
 FORMAT = "ctgov-page"
 MAPPING = "ctgov-page"
@@ -394,21 +394,13 @@ def detect(head: bytes, name: str) -> bool:
     return "Clinical Trial Details" in text and "NCT number" in text and "Administrative data" in text
 
 
+#: where the page names its record id
+_RECORD_ID = re.compile(r"NCT number\s+(NCT\d{8})")
+
+
 def records(data: bytes, source: str) -> Iterator[RawRecord]:
     """One page is one record."""
-    try:
-        text = decode(data)
-    except UnicodeDecodeError as exc:
-        yield RawRecord(source, 0, data, error=f"not UTF-8 or UTF-16 text (byte {exc.start}: {exc.reason})")
-        return
-    m = re.search(r"NCT number\s+(NCT\d{8})", text)
-    record_id = m[1] if m else ""
-    try:
-        trial = read_page(text, source)
-    except ValueError as exc:
-        yield RawRecord(source, 0, data, record_id, error=str(exc), field="" if record_id else "NCT number")
-        return
-    yield RawRecord(source, 0, data, trial.trial_id, trial)
+    return page_records(data, source, read_page, _RECORD_ID, "NCT number")
 
 
 #: sections whose lines are labelled fields; the rest are text or tables

@@ -24,17 +24,17 @@ from lxml import etree
 from ..identifiers import classify
 from ..mesh import descriptors
 from ..model import (
-    Arm,
     AdverseEvent,
     AnalyzedCount,
+    Arm,
     BaselineMeasure,
     Condition,
     DateValue,
     Document,
+    Eligibility,
     EventCount,
     FlowCount,
     FlowPeriod,
-    Eligibility,
     Grounding,
     Identifier,
     Intervention,
@@ -53,6 +53,7 @@ from ..model import (
     Trial,
 )
 from ._codes import CodeLookup
+from ._xml import safe_parser
 
 FORMAT = "ctgov-xml"
 MAPPING = "ctgov-xml"
@@ -647,14 +648,10 @@ def detect(head: bytes, name: str) -> bool:
     return text.startswith(b"<") and b"<clinical_study" in text[:4096]
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
 def records(data: bytes, source: str) -> Iterator[RawRecord]:
     """Yield the study in a file (or each study of a ``<clinical_studies>`` wrapper) as a RawRecord."""
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         yield RawRecord(source, 0, data, error=f"invalid XML: {exc}")
         return
@@ -687,7 +684,7 @@ def field_paths(data: bytes) -> Iterator[str]:
     Paths are relative to ``<clinical_study>`` (``id_info/nct_id``, ``enrollment@type``).
     """
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"invalid XML: {exc}") from exc
     studies = [root] if root.tag == "clinical_study" else root.findall("clinical_study")

@@ -17,7 +17,7 @@ from ..identifiers import classify
 from ..model import (
     Coded, Condition, Eligibility, Identifier, Intervention, Issue, Organisation, Outcome, Person, RawRecord, Trial,
 )
-from ._page import Codes, block, clean, decode, lines_of, split_phases, squash, yes_no
+from ._page import Codes, block, clean, decode, lines_of, page_records, split_phases, squash, yes_no
 
 FORMAT = "who-page"
 MAPPING = "who-page"
@@ -272,21 +272,13 @@ def detect(head: bytes, name: str) -> bool:
                                    or ("Register:" in text and "Last refreshed on:" in text))
 
 
+#: where the page names its record id
+_RECORD_ID = re.compile(r"Main ID:\s*(\S+)")
+
+
 def records(data: bytes, source: str) -> Iterator[RawRecord]:
     """One page is one record."""
-    try:
-        text = decode(data)
-    except UnicodeDecodeError as exc:
-        yield RawRecord(source, 0, data, error=f"not UTF-8 or UTF-16 text (byte {exc.start}: {exc.reason})")
-        return
-    m = re.search(r"Main ID:\s*(\S+)", text.replace("\u00a0", " "))
-    record_id = m[1] if m else ""
-    try:
-        trial = read_page(text, source)
-    except ValueError as exc:
-        yield RawRecord(source, 0, data, record_id, error=str(exc), field="" if record_id else "Main ID")
-        return
-    yield RawRecord(source, 0, data, trial.trial_id, trial)
+    return page_records(data, source, read_page, _RECORD_ID, "Main ID")
 
 
 def field_paths(data: bytes) -> Iterator[str]:
