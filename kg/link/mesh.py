@@ -24,7 +24,7 @@ from pathlib import Path
 from ..mesh import descriptors
 from ..model import Grounding
 from ..resources import read_tsv
-from .text import _TOKEN, _POSSESSIVE, _DROP, inversions, key, word
+from .text import _POSSESSIVE, _DROP, inversions, key, raw_tokens, word
 
 #: environment variable naming a full NLM MeSH file to use instead of the shipped tables
 MESH_ENV = "TRIALKG_MESH"
@@ -161,6 +161,9 @@ class Matcher:
         self._add_source(((f"#{a}", ui) for a, uis in self.abbreviations.items() for ui in uis), "synonym", raw=True)
         self._add_source(((t, ui) for ui, ts in vocab.entries.items() for t in ts), "synonym")
         self._add_source(((inv, ui) for ui, lab in self.labels.items() for inv in inversions(lab)), "normalised")
+        # "Cancer of the Prostate" for "Prostatic Neoplasms": the head word, "of", then the words before it
+        self._add_source(((f"{k[-1]} of {' '.join(k[:-1])}", ui) for ui, lab in self.labels.items()
+                          for form in (inversions(lab) or [lab]) for k in [key(form)] if len(k) > 1), "normalised")
         if learned is None:
             learned = [(t, ui) for t, ui, *_ in read_tsv("mappings", "mesh", "learned-synonyms.tsv")]
         self._add_source(((t, ui) for t, ui in learned if ui in self.labels), "synonym")
@@ -194,7 +197,17 @@ class Matcher:
         for ui, label in self.labels.items():
             if ui not in self.kinds:
                 parts = label.replace(",", " ").lower().split()
-                if parts and (parts[-1].endswith(endings) or marks.intersection(parts)):
+                # the head word: the label's last word, or an inverted heading's last word before its first comma
+                heads = (parts[-1], label.split(",")[0].split()[-1].lower()) if parts else ()
+                if any(h.endswith(endings) for h in heads) or marks.intersection(parts):
+                    self.kinds[ui] = "condition"
+        # a heading whose head phrase ends with a condition's name names a kind of it
+        # ("Leukemia, B-Cell", "Aortic Aneurysm, Abdominal", "Foot Ulcer", "Synovial Cyst")
+        known = {key(self.labels[ui]) for ui, k in self.kinds.items() if k == "condition" and ui in self.labels}
+        for ui, label in self.labels.items():
+            if ui not in self.kinds:
+                head = key(label.split(",")[0])
+                if any(head[i:] in known for i in range(len(head))):
                     self.kinds[ui] = "condition"
         #: descriptors NLM's indexing lists along with another (Low Back Pain -> Back Pain)
         self.implied = {ui: tuple(x for x in more if x in self.labels) for ui, more in implied.items()}
@@ -217,14 +230,13 @@ class Matcher:
 
     def _tokens(self, text: str) -> list[tuple[str, int, int]]:
         out = []
-        for m in _TOKEN.finditer(text):
-            raw = m.group(0)
+        for raw, start, end in raw_tokens(text):
             if raw in self.abbr_set:
-                out.append(("#" + raw, m.start(), m.end()))
+                out.append(("#" + raw, start, end))
                 continue
             low = raw.lower()
             if low not in _DROP:
-                out.append((word(low), m.start(), m.end()))
+                out.append((word(low), start, end))
         return out
 
     def matches(self, text: str, nested: bool = False) -> list[Match]:

@@ -21,6 +21,10 @@ _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
 #: endings a word keeps although it ends in ``s`` (diabetes -> diabete is fine, but not these)
 _KEEP_S = ("ss", "us", "is", "ys", "os")
 _DROP = frozenset({"the"})
+#: prefixes written joined, hyphenated or apart ("nonalcoholic", "non-alcoholic", "non alcoholic"): joined to the
+#: next word
+_PREFIXES = frozenset({"non", "pre", "post", "anti"})
+_GAP = frozenset({"-", " ", "‐", "–"})
 
 
 @cache
@@ -54,10 +58,27 @@ def word(token: str) -> str:
     return w
 
 
+def raw_tokens(text: str) -> list[tuple[str, int, int]]:
+    """(word as written, start, end) of a text's words; a prefix in :data:`_PREFIXES` is joined to the next word
+    when one hyphen or space stands between them (``Non-Radiographic`` -> ``NonRadiographic``)."""
+    out: list[tuple[str, int, int]] = []
+    glue = False
+    for m in _TOKEN.finditer(text):
+        raw = m.group(0)
+        if glue and out and text[out[-1][2]:m.start()] in _GAP:
+            prev = out.pop()
+            out.append((prev[0] + raw, prev[1], m.end()))
+            glue = False
+            continue
+        glue = raw.lower() in _PREFIXES
+        out.append((raw, m.start(), m.end()))
+    return out
+
+
 def tokens(text: str, abbreviations: frozenset[str] = frozenset()) -> list[str]:
     """The normalised tokens of a text; known upper-case abbreviations become ``#ABBR``."""
     out = []
-    for raw in _TOKEN.findall(_POSSESSIVE.sub("", text)):
+    for raw, _, _ in raw_tokens(_POSSESSIVE.sub("", text)):
         if raw in abbreviations:
             out.append("#" + raw)
             continue
