@@ -88,6 +88,7 @@ def tokens(text: str, abbreviations: frozenset[str] = frozenset()) -> list[str]:
     return out
 
 
+@cache  # the same labels are keyed by every matcher compiled in a process
 def key(text: str) -> tuple[str, ...]:
     """The normalised form of a whole label (no abbreviation marking)."""
     return tuple(tokens(text))
