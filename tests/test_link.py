@@ -77,6 +77,11 @@ def graph_of(trial: Trial) -> Graph:
     ("Herniated Discs", "D007405", "synonym"),
     ("Alzheimer's Disease", "D000544", "normalised"),
     ("Oesophageal Neoplasms", "D004938", "normalised"),
+    ("Cancer of the Prostate", "D011471", "normalised"),
+    ("Displacement of Intervertebral Disc", "D007405", "normalised"),
+    ("Nonradiographic Axial Spondyloarthritis", "D000089202", "normalised"),
+    ("Chronic Myelogenous Leukaemia", "D015464", "synonym"),
+    ("Post-Op Complications", "D011183", "normalised"),
 ])
 def test_mesh_grounding(text: str, descriptor: str, method: str) -> None:
     found = {g.descriptor: g for g in mesh.matcher().ground(text)}
@@ -92,6 +97,15 @@ def test_mesh_longest_phrase_inside_longer_condition() -> None:
     assert "D011468" not in found  # Prostatectomy: a procedure named in the condition, not the condition
     whole = mesh.matcher().ground("Erectile Dysfunction")[0]
     assert found["D007172"].score < whole.score  # a phrase covering part of the text scores less
+
+
+def test_mesh_condition_kind_from_the_label() -> None:
+    m = mesh.Matcher(mesh.shipped_vocabulary(), learned=[], stop=set(), implied={}, nested_ok=set(), kinds={},
+                     reject=set())
+    assert m.kind("D003876") == "condition"  # Dermatitis, Atopic: the inverted heading's head word
+    assert m.kind("D056128") == "condition"  # Obesity, Abdominal: its head names a condition (Obesity)
+    assert m.kind("D001940") is None  # Breast
+    assert [g.descriptor for g in m.ground("Abdominal Obesity", strict=True)] == ["D056128"]
 
 
 def test_mesh_abbreviations_only_as_written() -> None:

@@ -36,7 +36,7 @@ def test_grounding_on_the_held_out_half(studies) -> None:
     baseline = grounding.exact_only(mesh.shipped_vocabulary().labels)
     base_tp = sum(len(baseline(s) & grounding.gold(s)) for s in held)
     assert r > 1.8 * base_tp / gold  # exact preferred labels find 0.40 of NLM's descriptors
-    assert p >= 0.90 and r >= 0.79  # measured once with the chosen settings: P 0.902, R 0.799
+    assert p >= 0.90 and r >= 0.80  # measured once with the chosen settings: P 0.902, R 0.806
 
 
 def test_grounding_inner_cross_validation(corpus) -> None:
@@ -46,7 +46,7 @@ def test_grounding_inner_cross_validation(corpus) -> None:
     params = learn_synonyms.chosen_params()
     p, r, *_ = learn_synonyms.cross_validate(modern, extra, params)
     print(f"\ninner CV on the learning half, {learn_synonyms.describe(params)}: precision {p:.3f}, recall {r:.3f}")
-    assert p >= learn_synonyms.CV_PRECISION and r >= 0.77
+    assert p >= learn_synonyms.CV_PRECISION and r >= 0.81
 
 
 def time_frames(studies) -> list[str]:

@@ -4,7 +4,8 @@ A phrase becomes a tuple of tokens: lower case, British spellings made American
 (``tumour`` -> ``tumor``, from ``mappings/mesh/spellings.tsv``), simple plurals
 made singular, words of the same meaning made one (``disorder`` -> ``disease``,
 ``prostatic`` -> ``prostate``, from ``mappings/mesh/word-variants.tsv``),
-apostrophe-s dropped, punctuation and hyphens split.  Upper-case
+apostrophe-s dropped, punctuation and hyphens split, the prefixes ``non``,
+``pre``, ``post`` and ``anti`` joined to the next word.  Upper-case
 abbreviations that the abbreviation table knows keep their case under a ``#``
 marker so that ``SLE`` matches but the word ``sle`` inside a sentence does not.
 """
