@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -68,7 +69,9 @@ def main(verbose: bool) -> None:
 @click.option("--format", "fmt", default=None, help="Input format (detected from the content by default).")
 @click.option("--base-iri", default=DEFAULT_BASE, show_default=True, help="Base under which IRIs are minted.")
 @click.option("--strict", is_flag=True, help="Stop at the first record that cannot be loaded.")
-def build(inputs: tuple[str, ...], store_path: str, fmt: str | None, base_iri: str, strict: bool) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
+              help="Processes that link, map and validate records (0: one per core).")
+def build(inputs: tuple[str, ...], store_path: str, fmt: str | None, base_iri: str, strict: bool, jobs: int) -> None:
     """Read registry records, map, validate and load them into the store.
 
     With no INPUT, the bundled example records (the two seed pages) are built.
@@ -80,6 +83,7 @@ def build(inputs: tuple[str, ...], store_path: str, fmt: str | None, base_iri: s
         from .readers import reader_for
         reader_for(fmt)
     sources = list(inputs) or [str(EXAMPLES)]
+    jobs = jobs or os.cpu_count() or 1
     total = sum(1 for _ in iter_sources(sources)) if sys.stderr.isatty() else 0
     store = Store(store_path)
     try:
@@ -91,9 +95,9 @@ def build(inputs: tuple[str, ...], store_path: str, fmt: str | None, base_iri: s
                     if raw.source_file not in seen:
                         seen.add(raw.source_file)
                         bar.update(1)
-                report = run_build(sources, store, fmt, base_iri, strict, tick)
+                report = run_build(sources, store, fmt, base_iri, strict, tick, jobs=jobs)
         else:
-            report = run_build(sources, store, fmt, base_iri, strict)
+            report = run_build(sources, store, fmt, base_iri, strict, jobs=jobs)
         trials = _scalar(store, "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tkg:ClinicalTrial }")
     finally:
         store.close()

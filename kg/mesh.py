@@ -10,7 +10,7 @@ number, and checks descriptors against the table.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from .rdf import MESH
 from .resources import read_tsv
@@ -29,6 +29,7 @@ def descriptors() -> dict[str, str]:
     return {row[0]: row[1] for row in read_tsv("mappings", "mesh", "descriptors.tsv.gz")}
 
 
+@lru_cache(maxsize=1 << 16)  # a record lists each descriptor's ancestors too: the same ids again and again
 def normalise_id(raw: str) -> str | None:
     """The canonical form of a MeSH id (``D000003920`` -> ``D003920``), or None if it is not one.
 

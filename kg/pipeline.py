@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,15 +29,15 @@ from pathlib import Path
 from . import __version__
 from .errors import KGError
 from .link import link_trial
-from .link.instruments import INSTRUMENTS_ENV
-from .link.mesh import MESH_ENV
+from .link.instruments import INSTRUMENTS_ENV, catalogue
+from .link.mesh import MESH_ENV, matcher
 from .mapper import map_trial, record_iri
 from .model import RawRecord, Trial
 from .rdf import DEFAULT_BASE, TKG, Quads
 from .readers import read_records
 from .resources import resource_dir
 from .store import Store
-from .validate import validate_records
+from .validate import Finding, compiled_plan, validate_records
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +101,35 @@ def _key(raw: RawRecord) -> str:
     return raw.record_id or f"{Path(raw.source_file).name}-{raw.index}"
 
 
+def _map_batch(items: list[tuple[str, Trial, str, str]], base: str) -> list[tuple[str, str, int, list[Finding], str]]:
+    """Link, map and validate a batch of records.
+
+    ``(graph, trial, retrieved, content hash)`` in; ``(graph, N-Quads, field issues,
+    findings, error)`` out, where a record that cannot be mapped has only its error.
+    """
+    done: list[tuple[str, str, int, str]] = []
+    for graph, trial, retrieved, digest in items:
+        try:
+            quads = record_quads(trial, base, retrieved)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value the reader let through
+            log.debug("mapping %s failed", graph, exc_info=True)
+            done.append((graph, "", 0, f"cannot be mapped: {type(exc).__name__}: {exc}"))
+            continue
+        quads.text(graph, TKG + "contentHash", digest)
+        done.append((graph, quads.serialize(), len(trial.issues), ""))
+    findings = validate_records({graph: nquads for graph, nquads, _, error in done if not error})
+    return [(graph, nquads, issues, findings.get(graph, []), error) for graph, nquads, issues, error in done]
+
+
+def _warm() -> None:
+    """Load what every record needs (shapes, MeSH and instrument tables) once per process."""
+    compiled_plan()
+    matcher()
+    catalogue()
+
+
 class _Build:
-    def __init__(self, store: Store, base: str, strict: bool) -> None:
+    def __init__(self, store: Store, base: str, strict: bool, jobs: int) -> None:
         self.store = store
         self.base = base
         self.strict = strict
@@ -107,9 +137,20 @@ class _Build:
         self.setup = _setup_digest(base)
         self.stored = store.record_versions()  # graph -> (content hash, version date) already in the store
         self.seen: dict[str, tuple[str, str, str]] = {}  # graph -> (version date, outcome, hash) in this build
-        self.batch: dict[str, tuple[RawRecord, str]] = {}  # graph -> (raw, nquads)
+        self.batch: dict[str, RawRecord] = {}  # graph -> record waiting to be mapped
         self.sources: set[str] = set()
         self.bad_keys: set[str] = set()
+        # batches being mapped (by worker processes when jobs > 1), oldest first
+        self.mapping: deque[tuple[dict[str, tuple[RawRecord, str]], Callable[[], list]]] = deque()
+        self.jobs = 1 if strict else jobs
+        self.pool = None
+        if self.jobs > 1:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            self.pool = context.Pool(self.jobs, initializer=_warm)
+        # the store loads in a thread (Oxigraph releases the GIL) while the next batch is mapped
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="trialkg-store")
+        self.writing: tuple[Future, list[str]] | None = None
 
     def quarantine(self, raw: RawRecord, reasons: list[dict]) -> None:
         if self.strict:
@@ -132,6 +173,7 @@ class _Build:
             self.report.unchanged -= 1
         elif outcome == "batch":
             self.batch.pop(graph, None)
+        # "mapping": the batch is with the mappers; its result is dropped when it comes back
 
     def add(self, raw: RawRecord) -> None:
         self.report.read += 1
@@ -166,43 +208,83 @@ class _Build:
                 self.seen[graph] = (stored_version, "stored", stored_digest)
                 self._release(_key(raw))
                 return
-        try:
-            quads = record_quads(trial, self.base, _mtime(raw.source_file))
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value the reader let through
-            log.debug("mapping %s failed", _key(raw), exc_info=True)
-            self.quarantine(raw, [{"source": raw.source_file, "record": _key(raw), "field": "", "severity": "Violation",
-                                   "message": f"cannot be mapped: {type(exc).__name__}: {exc}"}])
-            return
-        quads.text(graph, TKG + "contentHash", digest)
-        self.report.field_issues += len(trial.issues)
-        self.batch[graph] = (raw, quads.serialize())
+        self.batch[graph] = raw
         self.seen[graph] = (version, "batch", digest)
         if len(self.batch) >= (1 if self.strict else BATCH):  # --strict: stop at the very first bad record
-            self.flush()
+            self.submit()
 
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        findings = validate_records({g: nq for g, (_, nq) in self.batch.items()})
+    def submit(self) -> None:
+        """Send the batch to be mapped; take in the results of the batches sent before, keeping
+        as many in flight as there are mapping processes."""
+        if self.batch:
+            batch: dict[str, tuple[RawRecord, str]] = {}
+            items = []
+            for graph, raw in self.batch.items():
+                version, _, digest = self.seen[graph]
+                self.seen[graph] = (version, "mapping", digest)
+                batch[graph] = (raw, digest)
+                items.append((graph, raw.trial, _mtime(raw.source_file), digest))
+            self.batch = {}
+            if self.pool is None:
+                results = _map_batch(items, self.base)
+                self.mapping.append((batch, lambda: results))
+            else:
+                self.mapping.append((batch, self.pool.apply_async(_map_batch, (items, self.base)).get))
+        while len(self.mapping) > (self.jobs if self.pool else 0):
+            self.collect(*self.mapping.popleft())
+
+    def finish(self) -> None:
+        """Map what is left and wait until it is in the store."""
+        self.submit()
+        while self.mapping:
+            self.collect(*self.mapping.popleft())
+        self._written()
+
+    def close(self) -> None:
+        """Stop the mapping processes and the store writer (after an error too)."""
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        self.writer.shutdown()
+
+    def collect(self, batch: dict[str, tuple[RawRecord, str]], results: Callable[[], list]) -> None:
+        """Quarantine the records of a mapped batch that have Violations and load the rest."""
         loaded: dict[str, str] = {}
-        for graph, (raw, nquads) in self.batch.items():
-            results = findings.get(graph, [])
-            violations = [f for f in results if f.severity == "Violation"]
+        for graph, nquads, issues, findings, error in results():
+            raw, digest = batch[graph]
+            seen = self.seen.get(graph)
+            if seen is None or seen[1:] != ("mapping", digest):
+                continue  # a newer version of the record came along while this one was mapped
+            if error:
+                self.seen.pop(graph, None)
+                self.quarantine(raw, [{"source": raw.source_file, "record": _key(raw), "field": "",
+                                       "severity": "Violation", "message": error}])
+                continue
+            self.report.field_issues += issues
+            violations = [f for f in findings if f.severity == "Violation"]
             if violations:
                 self.seen.pop(graph, None)
                 self.quarantine(raw, [{"source": raw.source_file, "record": _key(raw), "severity": f.severity,
                                        "field": f.path, "value": f.value[:300], "message": f.message, "shape": f.shape,
                                        "focus": f.focus} for f in violations])
                 continue
-            self.report.warnings += len(results)
+            self.report.warnings += len(findings)
             loaded[graph] = nquads
             self.report.quads += nquads.count("\n")
-            self.seen[graph] = (self.seen[graph][0], "loaded", self.seen[graph][2])
-        self.store.replace_graphs(loaded)
-        for graph in loaded:  # only once the data is safely in the store
-            self._release(_key(self.batch[graph][0]))
+            self.seen[graph] = (seen[0], "loaded", seen[2])
         self.report.loaded += len(loaded)
-        self.batch.clear()
+        self._written()
+        keys = [_key(batch[graph][0]) for graph in loaded]
+        self.writing = (self.writer.submit(self.store.replace_graphs, loaded), keys)
+
+    def _written(self) -> None:
+        """Wait for the store write under way; release its records from quarantine once their data is in."""
+        if self.writing is not None:
+            future, keys = self.writing
+            self.writing = None
+            future.result()
+            for key in keys:
+                self._release(key)
 
     def release_fixed(self) -> None:
         """Release quarantined records of the sources read again that this build did not find bad."""
@@ -218,16 +300,23 @@ class _Build:
 
 
 def build(inputs: Iterable[str | Path], store: Store, fmt: str | None = None, base: str = DEFAULT_BASE,
-          strict: bool = False, on_record: Callable[[RawRecord], None] | None = None) -> BuildReport:
-    """Build (or update) the store from the inputs and report what happened."""
+          strict: bool = False, on_record: Callable[[RawRecord], None] | None = None, jobs: int = 1) -> BuildReport:
+    """Build (or update) the store from the inputs and report what happened.
+
+    With ``jobs`` > 1, that many processes link, map and validate the records
+    (not with ``strict``, which stops at the first bad record).
+    """
     start = time.perf_counter()
     store.load_ontology()
-    run = _Build(store, base, strict)
-    for raw in read_records(inputs, fmt):
-        run.add(raw)
-        if on_record:
-            on_record(raw)
-    run.flush()
+    run = _Build(store, base, strict, jobs)
+    try:
+        for raw in read_records(inputs, fmt):
+            run.add(raw)
+            if on_record:
+                on_record(raw)
+        run.finish()
+    finally:
+        run.close()
     run.release_fixed()
     run.report.seconds = time.perf_counter() - start
     log.info(run.report.summary())

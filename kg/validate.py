@@ -272,9 +272,7 @@ def _value_tests(ps, g: Graph, classes: Graph) -> list[Callable[[Term, dict], bo
     for kind in g.objects(ps, SH.nodeKind):
         tests.append(_is_iri if kind == SH.IRI else (lambda v, _, ok=_NODE_KINDS[kind]: v[0] in ok))
     for cls in g.objects(ps, SH["class"]):
-        wanted = frozenset(f"<{c}>" for c in _subclasses([cls], classes))
-        tests.append(lambda v, types, wanted=wanted: v[0] != "L" and not wanted.isdisjoint(
-            types.get(f"<{v[1]}>" if v[0] == "I" else v[1], ())))
+        tests.append(_ClassTest(frozenset(f"<{c}>" for c in _subclasses([cls], classes))))
     flags = str(g.value(ps, SH.flags) or "").lower()
     re_flags = (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0)
     for pattern in g.objects(ps, SH.pattern):
@@ -301,6 +299,16 @@ def _value_tests(ps, g: Graph, classes: Graph) -> list[Callable[[Term, dict], bo
     return tests
 
 
+@dataclass(frozen=True, slots=True)
+class _ClassTest:
+    """sh:class: the value is a node of one of these classes (the one test that needs the graph's types)."""
+
+    wanted: frozenset[str]
+
+    def __call__(self, v: Term, types: dict) -> bool:
+        return v[0] != "L" and not self.wanted.isdisjoint(types.get(f"<{v[1]}>" if v[0] == "I" else v[1], ()))
+
+
 @dataclass(slots=True)
 class _Property:
     """A compiled property shape."""
@@ -312,6 +320,16 @@ class _Property:
     tests: list[Callable[[Term, dict], bool]]
     severity: str
     message: str
+    #: how many of the tests that look at the value alone (not _is_string, _is_iri or sh:class) a value token
+    #: fails; cached, since records repeat the same codes, dates and numbers
+    failures: Callable[[str], int] | None = None
+
+    def __post_init__(self) -> None:
+        plain = tuple(t for t in self.tests if t is not _is_string and t is not _is_iri
+                      and not isinstance(t, _ClassTest))
+        if plain:
+            self.failures = lru_cache(maxsize=1 << 12)(
+                lambda token: sum(1 for test in plain if not test(_term_of(token), None)))
 
 
 @dataclass(slots=True)
@@ -417,8 +435,8 @@ def _term_of(token: str) -> Term:
     return ("L", lexical, _LANG_STRING, token[q + 2:].lower())
 
 
-#: ``S P O G .`` of a record graph (every line in a named graph) and of any N-Quads line
-_RECORD_LINE = re.compile(r'^(<[^>]*>|_:\S+) <([^>]*)> (.*) <[^>]*> \.$', re.M)
+#: ``S P O`` of a record graph's line once its graph and final dot are cut off
+_RECORD_LINE = re.compile(r'^(<[^>]*>|_:\S+) <([^>]*)> (.*)$', re.M)
 #: one N-Quads line in a named graph: subject, predicate, object token, graph token
 NQUADS_LINE = re.compile(r'^(<[^>\s]*>|_:\S+) <([^>\s]*)> (.*) (<[^>\s"]*>|_:[^\s"]+) \.[ \t]*$', re.M)
 #: one line in the default graph
@@ -469,9 +487,10 @@ class _Data:
 
     def add_graph(self, graph: str, nquads: str) -> None:
         """Add one record graph: N-Quads whose lines all end with `` <graph> .``."""
-        rows = _RECORD_LINE.findall(nquads)
         lines = nquads.count("\n")
-        if len(rows) != lines or nquads.count(f" <{graph}> .\n") != lines:
+        tail = f" <{graph}> .\n"  # a literal holds no line break: this is found at line ends only
+        rows = _RECORD_LINE.findall(nquads.replace(tail, "\n")) if nquads.count(tail) == lines else ()
+        if len(rows) != lines:
             self.add_nquads(nquads)  # some line is not in the graph: take the general way
             return
         self._index(graph, rows)
@@ -499,10 +518,10 @@ def _entries(plan: _Plan, key: frozenset[str]) -> tuple[dict[str, list[tuple]], 
         if shape.tokens.isdisjoint(key):
             continue
         for prop in shape.properties:
-            others = tuple(t for t in prop.tests if t is not _is_string and t is not _is_iri)
+            classes = tuple(t for t in prop.tests if isinstance(t, _ClassTest))
             by_path.setdefault(prop.path, []).append(
                 (prop.low, sys.maxsize if prop.high is None else prop.high, _is_string in prop.tests,
-                 _is_iri in prop.tests, others, shape, prop))
+                 _is_iri in prop.tests, prop.failures, classes, shape, prop))
             if prop.low > 0:
                 required.append((shape, prop))
     return by_path, required
@@ -532,7 +551,7 @@ def _run_compiled(data: _Data) -> list[Finding]:
                 if len(values) > 1:
                     values = list(dict.fromkeys(values))
                 n = len(values)
-                for low, high, is_string, is_iri, others, shape, prop in entries:
+                for low, high, is_string, is_iri, failures, classes, shape, prop in entries:
                     if n < low or n > high:
                         add(Finding(prop.severity, focus, prop.name, "", prop.message, shape.name, graph))
                     if is_string:
@@ -545,7 +564,12 @@ def _run_compiled(data: _Data) -> list[Finding]:
                             if token[0] != "<":
                                 add(Finding(prop.severity, focus, prop.name, _term_of(token)[1], prop.message,
                                             shape.name, graph))
-                    for test in others:
+                    if failures is not None:
+                        for token in values:
+                            for _ in range(failures(token)):
+                                add(Finding(prop.severity, focus, prop.name, _term_of(token)[1], prop.message,
+                                            shape.name, graph))
+                    for test in classes:
                         for token in values:
                             if not test(_term_of(token), types):
                                 add(Finding(prop.severity, focus, prop.name, _term_of(token)[1], prop.message,
@@ -573,7 +597,9 @@ def validate_nquads(nquads: str, skip: Iterable[str] = ()) -> tuple[list[Finding
         for graph in skip:
             data.subjects.pop(graph, None)
             data.types.pop(graph, None)
-        return _run_compiled(data), set(data.subjects)
+        found, graphs = _run_compiled(data), set(data.subjects)
+        del data  # freed while the collector is off
+    return found, graphs
 
 
 # -- the reference engine ---------------------------------------------------------
@@ -636,6 +662,7 @@ def validate_records(graphs: dict[str, str], engine: str = "compiled") -> dict[s
             for graph, nquads in graphs.items():
                 data.add_graph(graph, nquads)
             found = _run_compiled(data)
+            del data  # freed while the collector is off: it would otherwise walk it all once more
     elif engine == "pyshacl":
         found = _pyshacl_records(graphs)
     else:

@@ -133,3 +133,37 @@ def test_corpus_export_round_trips(corpus, corpus_store, tmp_path) -> None:
     rebuilt = run_cli("build", str(corpus / "ctgov_v2"), "--store", str(store), timeout=900)
     assert _summary(rebuilt)["unchanged"] == 1099
     assert len(ox.Store.read_only(str(store / "oxigraph"))) == count
+
+
+def test_parallel_build_equals_serial_build(corpus, tmp_path) -> None:
+    """--jobs 2 maps in worker processes while the store loads: the same records end in the same places.
+
+    The ICTRP exports overlap (newer versions supersede older ones, often while the
+    older one is still being mapped); the bad-input files add every kind of bad record.
+    """
+    from kg.pipeline import build
+    from kg.store import Store
+
+    from .test_bad_input import mixed_files
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name, data in mixed_files().items():
+        (bad / name).write_bytes(data)
+    inputs = [corpus / "ictrp", bad, FIXTURES / "ctgov-json"]
+    results = {}
+    for jobs in (1, 2):
+        store = Store(tmp_path / f"s{jobs}")
+        report = build(inputs, store, jobs=jobs)
+        quads = sorted(store.db.dump(format=ox.RdfFormat.N_QUADS).decode().splitlines())
+        quarantined = list(store.quarantined())
+        store.close()
+        report.seconds = 0.0
+        results[jobs] = (report, quads, quarantined)
+    serial, parallel = results[1], results[2]
+    report = serial[0]
+    assert report.superseded > 900 and report.loaded > 1000 and report.quarantined > 10 and report.duplicates
+    assert report.read == report.loaded + report.unchanged + report.superseded + report.quarantined + report.duplicates
+    assert parallel[0] == serial[0]
+    assert parallel[2] == serial[2]
+    assert parallel[1] == serial[1]

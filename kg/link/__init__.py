@@ -17,7 +17,9 @@ Every matcher is compiled once per process; nothing is rebuilt per record.
 
 from __future__ import annotations
 
-from ..model import Condition, Trial
+from functools import lru_cache
+
+from ..model import Condition, Grounding, Trial
 from . import eligibility, instruments, mesh, timepoints
 
 __all__ = ["link_trial"]
@@ -28,12 +30,12 @@ def link_trial(trial: Trial) -> None:
     m = mesh.matcher()
     for cond in trial.conditions:
         if not cond.mesh:
-            cond.mesh = m.ground(cond.text, strict=True)
+            cond.mesh = list(_ground(m, cond.text, True, "condition"))
     if not trial.conditions:
         trial.conditions = infer_conditions(trial, m)
     for itv in trial.interventions:
         if not itv.mesh:
-            itv.mesh = m.ground(itv.name, kind="intervention")
+            itv.mesh = list(_ground(m, itv.name, False, "intervention"))
     cat = instruments.catalogue()
     for out in trial.outcomes:
         out.instruments = instruments.link_outcome(out.measure, out.description, cat)
@@ -45,6 +47,11 @@ def link_trial(trial: Trial) -> None:
         # registries write a maximum age of 0 for "no limit"
         el.maximum_age_duration = "" if maximum[1:-1] in ("0", "T0") else maximum
         el.inclusion, el.exclusion = eligibility.split_criteria(el.criteria)
+
+
+@lru_cache(maxsize=1 << 15)  # registries name the same conditions and interventions over and over
+def _ground(m: mesh.Matcher, text: str, strict: bool, kind: str) -> tuple[Grounding, ...]:
+    return tuple(m.ground(text, strict=strict, kind=kind))
 
 
 def infer_conditions(trial: Trial, m: mesh.Matcher | None = None) -> list[Condition]:
