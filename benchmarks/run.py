@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata as md
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from kg.pipeline import record_quads  # noqa: E402
 from kg.readers.ctgov_json import read_study  # noqa: E402
-from kg.validate import validate_records  # noqa: E402
+from kg.validate import compiled_plan, validate_records  # noqa: E402
 
 CORPUS = Path(os.environ.get("TRIALKG_SHARED", ROOT.parent / "shared")) / "corpus" / "ctgov_v2"
 RESULTS: list[dict] = []
@@ -137,41 +138,74 @@ def bench_ctgforge(datas: list[bytes]) -> dict | None:
 
 # -- validation ------------------------------------------------------------------------------------------------------
 
-def bench_validation(files: list[Path], datas: list[bytes]) -> dict:
+def bench_validation(files: list[Path], datas: list[bytes], jobs: int = 1) -> dict:
+    """Validation of the mapped records in batches of 250, in one process or, as ``build --jobs`` does, in
+    ``jobs`` worker processes (the batches' N-Quads are sent to them)."""
     graphs = {}
     for path, data in zip(files, datas):
         quads = record_quads(read_study(orjson.loads(data), str(path)))
         graphs[quads.graph] = quads.serialize()
     items = list(graphs.items())
-    start = time.perf_counter()
-    for i in range(0, len(items), 250):
-        validate_records(dict(items[i:i + 250]))
-    seconds = time.perf_counter() - start
-    return record("validation", records=len(items), seconds=round(seconds, 3),
-                  records_per_s=round(len(items) / seconds))
+    batches = [dict(items[i:i + 250]) for i in range(0, len(items), 250)]
+    if jobs == 1:
+        start = time.perf_counter()
+        for batch in batches:
+            validate_records(batch)
+        seconds = time.perf_counter() - start
+    else:
+        with multiprocessing.get_context("forkserver").Pool(jobs, initializer=compiled_plan) as pool:
+            pool.map(time.sleep, [0.5] * jobs, chunksize=1)  # every worker is up and has compiled the shapes
+            start = time.perf_counter()
+            pool.map(validate_records, batches, chunksize=1)
+            seconds = time.perf_counter() - start
+    return record("validation" if jobs == 1 else f"validation-j{jobs}", records=len(items), jobs=jobs,
+                  seconds=round(seconds, 3), records_per_s=round(len(items) / seconds))
 
 
 # -- end to end, queries, export ---------------------------------------------------------------------------------------
 
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (worker processes included), in kB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, AttributeError):
+            continue  # the process ended meanwhile
+    return total
+
+
 def timed_cli(*args: str) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (MB, by GNU time) and stdout of one trialkg command run in a child process."""
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+    """Wall seconds, peak RSS (MB, summed over the command's process tree, sampled every 0.2 s) and stdout
+    of one trialkg command run in a child process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable, "-m", "kg.cli", *args],
-                              cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen([sys.executable, "-m", "kg.cli", *args], cwd=ROOT, stdout=out, stderr=err, text=True,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            time.sleep(0.2)
         seconds = time.perf_counter() - start
-        peak_kb = int(rss.read().split()[-1])
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode not in (0, 1):
-        raise RuntimeError(f"trialkg {' '.join(args)} failed: {proc.stderr[-2000:]}")
-    return seconds, round(peak_kb / 1024), proc.stdout
+        raise RuntimeError(f"trialkg {' '.join(args)} failed: {stderr[-2000:]}")
+    return seconds, round(peak / 1024), stdout
 
 
-def bench_build(name: str, source: Path, store: Path, records: int) -> dict:
+def bench_build(name: str, source: Path, store: Path, records: int, jobs: int = 1) -> dict:
     shutil.rmtree(store, ignore_errors=True)
-    seconds, rss, out = timed_cli("build", str(source), "--store", str(store))
+    seconds, rss, out = timed_cli("build", str(source), "--store", str(store), "--jobs", str(jobs))
     quads = int(re.search(r"(\d+) quads written", out).group(1))
-    return record(f"build-{name}", records=records, seconds=round(seconds, 1), records_per_s=round(records / seconds),
-                  peak_rss_mb=rss, quads=quads, summary=out.strip().splitlines()[-1])
+    return record(f"build-{name}", records=records, jobs=jobs, seconds=round(seconds, 1),
+                  records_per_s=round(records / seconds), peak_rss_mb=rss, quads=quads,
+                  summary=out.strip().splitlines()[-1])
 
 
 def bench_queries(name: str, store: Path, runs: int = 20) -> list[dict]:
@@ -278,14 +312,16 @@ def write_report(path: Path) -> None:
     if c:
         row("peer: ctgforge flatten + property graph", f"{c['records_per_s']:,} records/s, {c['facts_per_record']} "
             "facts/record" if "records_per_s" in c else c.get("skipped") or c.get("error", ""))
-    v = by.get("validation")
-    if v:
-        row("validation (SHACL, batches of 250)", f"{v['records_per_s']:,} records/s")
-    for key, label in (("build-corpus", "end-to-end build, 1,099 records"), ("build-10k", "end-to-end build, 10,000"),
-                       ("build-scale", "end-to-end build, scale set")):
-        b = by.get(key)
-        if b:
-            row(label, f"{b['records']:,} records in {b['seconds']} s ({b['records_per_s']:,}/s), peak RSS "
+    for v in results:
+        if v["benchmark"].startswith("validation"):
+            where = f"{v['jobs']} processes" if v.get("jobs", 1) > 1 else "one process"
+            row(f"validation (SHACL, batches of 250, {where})", f"{v['records_per_s']:,} records/s")
+    names = {"corpus": "1,099 records", "10k": "10,000 records", "scale": "scale set"}
+    for b in results:
+        if b["benchmark"].startswith("build-"):
+            name = b["benchmark"][6:].split("-j")[0]
+            row(f"end-to-end build, {names.get(name, name)}, --jobs {b.get('jobs', 1)}",
+                f"{b['records']:,} records in {b['seconds']} s ({b['records_per_s']:,}/s), peak RSS "
                 f"{b['peak_rss_mb']} MB, {b['quads']:,} quads" + _caveat(b))
     for r in results:
         if r["benchmark"].startswith("query-") and (ROOT / "kg" / "queries" / f"{r['query']}.rq").exists():
@@ -302,6 +338,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "trialkg-bench")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="processes for the parallel builds and validation (default: one per core)")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"the corpus is not at {CORPUS}")
@@ -312,16 +350,20 @@ def main() -> None:
     bench_rdflib(files, datas)
     bench_ctgforge(datas)
     bench_validation(files, datas)
+    if args.jobs > 1:
+        bench_validation(files, datas, args.jobs)
     args.work.mkdir(parents=True, exist_ok=True)
     corpus_store = args.work / "store-corpus"
+    if args.jobs > 1:
+        bench_build(f"corpus-j{args.jobs}", CORPUS, corpus_store, len(files), args.jobs)
     bench_build("corpus", CORPUS, corpus_store, len(files))
     bench_queries("corpus", corpus_store)
     bench_export("corpus", corpus_store)
-    if not args.skip_scale:
+    if not args.skip_scale:  # the scale builds run as fast as the machine allows: with --jobs
         ten = make_scale_set(files, datas, 10_000, args.work / "set-10k")
-        bench_build("10k", ten, args.work / "store-10k", 10_000)
+        bench_build("10k", ten, args.work / "store-10k", 10_000, args.jobs)
         scale = make_scale_set(files, datas, args.scale, args.work / f"set-{args.scale}")
-        bench_build("scale", scale, args.work / "store-scale", args.scale)
+        bench_build("scale", scale, args.work / "store-scale", args.scale, args.jobs)
         bench_queries("scale", args.work / "store-scale", runs=5)
         bench_export("scale", args.work / "store-scale")
     with (ROOT / "benchmarks" / "results.jsonl").open("a", encoding="utf-8") as handle:
