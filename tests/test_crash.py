@@ -26,11 +26,12 @@ def _build(store: Path, corpus: Path) -> subprocess.CompletedProcess:
     return proc
 
 
-def _kill_while_loading(store: Path, corpus: Path, wanted_batches: int) -> None:
+def _kill_while_loading(store: Path, corpus: Path, wanted_batches: int, jobs: int = 1) -> None:
     """Start a build and SIGKILL it while it writes its ``wanted_batches``-th batch (journal present)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(corpus / "ctgov_v2"), "--store", str(store)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(corpus / "ctgov_v2"), "--store", str(store),
+                             "--jobs", str(jobs)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     journal, seen, present = store / "journal", 0, False
     deadline = time.monotonic() + 600
     try:
@@ -61,7 +62,7 @@ def reference(corpus, tmp_path_factory):
 def test_killed_build_resumes_to_the_same_graph(corpus, reference, tmp_path) -> None:
     store = tmp_path / "s"
     _kill_while_loading(store, corpus, 1)  # during the ontology load or the first batch
-    _kill_while_loading(store, corpus, 3)  # a later batch, with earlier ones loaded
+    _kill_while_loading(store, corpus, 3, jobs=2)  # a later batch, with earlier ones loaded, mapped in 2 processes
     resumed = _build(store, corpus)
     assert not (store / "journal").exists()
     assert "1099 records read" in resumed.stdout
