@@ -41,7 +41,7 @@ from .validate import Finding, compiled_plan, validate_records
 
 log = logging.getLogger(__name__)
 
-BATCH = 250
+BATCH = 100  # records per batch: mapped, validated and loaded together
 
 
 @dataclass(slots=True)
@@ -101,10 +101,10 @@ def _key(raw: RawRecord) -> str:
     return raw.record_id or f"{Path(raw.source_file).name}-{raw.index}"
 
 
-def _map_batch(items: list[tuple[str, Trial, str, str]], base: str) -> list[tuple[str, str, int, list[Finding], str]]:
+def _map_batch(items: list[tuple[str, Trial, str, str]], base: str) -> list[tuple[str, bytes, int, list[Finding], str]]:
     """Link, map and validate a batch of records.
 
-    ``(graph, trial, retrieved, content hash)`` in; ``(graph, N-Quads, field issues,
+    ``(graph, trial, retrieved, content hash)`` in; ``(graph, N-Quads in UTF-8, field issues,
     findings, error)`` out, where a record that cannot be mapped has only its error.
     """
     done: list[tuple[str, str, int, str]] = []
@@ -118,7 +118,7 @@ def _map_batch(items: list[tuple[str, Trial, str, str]], base: str) -> list[tupl
         quads.text(graph, TKG + "contentHash", digest)
         done.append((graph, quads.serialize(), len(trial.issues), ""))
     findings = validate_records({graph: nquads for graph, nquads, _, error in done if not error})
-    return [(graph, nquads, issues, findings.get(graph, []), error) for graph, nquads, issues, error in done]
+    return [(graph, nquads.encode(), issues, findings.get(graph, []), error) for graph, nquads, issues, error in done]
 
 
 def _warm() -> None:
@@ -249,7 +249,7 @@ class _Build:
 
     def collect(self, batch: dict[str, tuple[RawRecord, str]], results: Callable[[], list]) -> None:
         """Quarantine the records of a mapped batch that have Violations and load the rest."""
-        loaded: dict[str, str] = {}
+        loaded: dict[str, bytes] = {}
         for graph, nquads, issues, findings, error in results():
             raw, digest = batch[graph]
             seen = self.seen.get(graph)
@@ -270,7 +270,7 @@ class _Build:
                 continue
             self.report.warnings += len(findings)
             loaded[graph] = nquads
-            self.report.quads += nquads.count("\n")
+            self.report.quads += nquads.count(b"\n")
             self.seen[graph] = (seen[0], "loaded", seen[2])
         self.report.loaded += len(loaded)
         self._written()

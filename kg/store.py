@@ -76,8 +76,8 @@ class Store:
             os.fsync(handle.fileno())
         os.replace(tmp, self.journal)
 
-    def replace_graphs(self, graphs: dict[str, str]) -> None:
-        """Replace whole named graphs: ``{graph IRI: N-Quads text of that graph}``."""
+    def replace_graphs(self, graphs: dict[str, bytes]) -> None:
+        """Replace whole named graphs: ``{graph IRI: N-Quads of that graph, UTF-8}``."""
         if not graphs:
             return
         self._begin(graphs)
@@ -85,7 +85,7 @@ class Store:
             node = ox.NamedNode(graph)
             if self.db.contains_named_graph(node):
                 self.db.remove_graph(node)
-        self.db.bulk_load("".join(graphs.values()).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        self.db.bulk_load(b"".join(graphs.values()), format=ox.RdfFormat.N_QUADS)
         self.db.flush()
         self.journal.unlink()
 
