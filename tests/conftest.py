@@ -1,13 +1,16 @@
-"""Shared test fixtures: paths, the shared corpus (skipped where absent), the CLI runner."""
+"""Shared test fixtures: paths, the shared corpus (skipped where absent), the CLI runner, local servers."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -40,3 +43,20 @@ def run_cli(*args: str, check: bool = False, **kwargs) -> subprocess.CompletedPr
     if check and proc.returncode != 0:
         raise AssertionError(f"trialkg {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
     return proc
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str) -> None:
+    """Wait (up to 10 s) until a server just started answers at ``url``."""
+    for _ in range(100):
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)

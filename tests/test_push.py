@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from .conftest import FIXTURES, run_cli
+from .conftest import FIXTURES, free_port, run_cli, wait_until_up
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
 
@@ -21,18 +19,11 @@ OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigr
 def server(tmp_path):
     if not Path(OXIGRAPH).exists():
         pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(tmp_path / "remote"), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(base, timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    wait_until_up(base)
     yield base
     proc.terminate()
     proc.wait(timeout=10)

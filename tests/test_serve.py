@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from .conftest import FIXTURES, ROOT, run_cli
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .conftest import FIXTURES, ROOT, free_port, run_cli, wait_until_up
 
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
     store = tmp_path_factory.mktemp("serve") / "store"
     run_cli("build", str(FIXTURES / "ctgov-json"), "--store", str(store), check=True)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--port", str(port)],
                             cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/sparql"
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    wait_until_up(f"http://127.0.0.1:{port}/")
     yield url
     proc.terminate()
     proc.wait(timeout=10)
