@@ -26,7 +26,6 @@ test: $(STAMP) java
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	@[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }  # GNU time, for peak RSS
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 
