@@ -107,18 +107,19 @@ def _map_batch(items: list[tuple[str, Trial, str, str]], base: str) -> list[tupl
     ``(graph, trial, retrieved, content hash)`` in; ``(graph, N-Quads in UTF-8, field issues,
     findings, error)`` out, where a record that cannot be mapped has only its error.
     """
-    done: list[tuple[str, str, int, str]] = []
+    done: list[tuple[str, Quads | None, int, str]] = []
     for graph, trial, retrieved, digest in items:
         try:
             quads = record_quads(trial, base, retrieved)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value the reader let through
             log.debug("mapping %s failed", graph, exc_info=True)
-            done.append((graph, "", 0, f"cannot be mapped: {type(exc).__name__}: {exc}"))
+            done.append((graph, None, 0, f"cannot be mapped: {type(exc).__name__}: {exc}"))
             continue
         quads.text(graph, TKG + "contentHash", digest)
-        done.append((graph, quads.serialize(), len(trial.issues), ""))
-    findings = validate_records({graph: nquads for graph, nquads, _, error in done if not error})
-    return [(graph, nquads.encode(), issues, findings.get(graph, []), error) for graph, nquads, issues, error in done]
+        done.append((graph, quads, len(trial.issues), ""))
+    findings = validate_records({graph: quads for graph, quads, _, error in done if not error})
+    return [(graph, quads.serialize().encode() if quads else b"", issues, findings.get(graph, []), error)
+            for graph, quads, issues, error in done]
 
 
 def _warm() -> None:

@@ -52,49 +52,58 @@ def date_datatype(value: str) -> str:
 
 
 class Quads:
-    """N-Quads lines of one named graph, built with terse helpers.
+    """The statements of one named graph, built with terse helpers.
 
     ``iri`` adds a triple whose object is an IRI; ``text`` a plain string
     literal (skipped when empty); ``typed`` a literal with a datatype.
-    Every subject and property is a full IRI string.
+    Every subject and property is a full IRI string.  Statements are kept as
+    ``S P O`` lines without terminator, so that N-Quads and N-Triples are one
+    ``str.join`` each and the validator reads them without cutting anything off.
     """
 
-    __slots__ = ("graph", "lines", "_tail")
+    __slots__ = ("graph", "lines", "_add")
 
     def __init__(self, graph: str) -> None:
         self.graph = graph
         self.lines: list[str] = []
-        self._tail = f"<{graph}> .\n"
+        self._add = self.lines.append
 
     def iri(self, s: str, p: str, o: str) -> None:
-        self.lines.append(f"<{s}> <{p}> <{o}> {self._tail}")
+        self._add(f"<{s}> <{p}> <{o}>")
 
     def text(self, s: str, p: str, value: str | None) -> None:
         if value:
             if "\\" in value or '"' in value or "\n" in value or "\r" in value:  # escape() inlined: a hot path
                 value = escape(value)
-            self.lines.append(f'<{s}> <{p}> "{value}" {self._tail}')
+            self._add(f'<{s}> <{p}> "{value}"')
 
     def langtext(self, s: str, p: str, value: str | None, lang: str) -> None:
         """A language-tagged string (skipped when empty)."""
         if value:
-            self.lines.append(f'<{s}> <{p}> "{escape(value)}"@{lang.lower()} {self._tail}')
+            self._add(f'<{s}> <{p}> "{escape(value)}"@{lang.lower()}')
 
     def typed(self, s: str, p: str, value: object, datatype: str) -> None:
         lexical = escape(value) if isinstance(value, str) else value  # numbers need no escaping
-        self.lines.append(f'<{s}> <{p}> "{lexical}"^^<{datatype}> {self._tail}')
+        self._add(f'<{s}> <{p}> "{lexical}"^^<{datatype}>')
 
     def boolean(self, s: str, p: str, value: bool | None) -> None:
         if value is not None:
-            self.lines.append(f'<{s}> <{p}> "{"true" if value else "false"}"^^<{XSD}boolean> {self._tail}')
+            self._add(f'<{s}> <{p}> "{"true" if value else "false"}"^^<{XSD}boolean>')
 
     def __len__(self) -> int:
         return len(self.lines)
 
+    def statements(self) -> str:
+        """The ``S P O`` lines, one per line, no terminator: what the validator reads."""
+        return "\n".join(self.lines)
+
     def serialize(self) -> str:
         """The N-Quads text."""
-        return "".join(self.lines)
+        if not self.lines:
+            return ""
+        tail = f" <{self.graph}> .\n"
+        return tail.join(self.lines) + tail
 
     def ntriples(self) -> str:
         """The same statements as N-Triples (without the graph name)."""
-        return self.serialize().replace(" " + self._tail, " .\n")
+        return " .\n".join(self.lines) + " .\n" if self.lines else ""

@@ -42,6 +42,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from .errors import KGError
+from .rdf import Quads
 from .resources import resource_dir
 
 _SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -485,8 +486,11 @@ class _Data:
                     continue
             self.side.append(f"{s} <{p}> {o}{tail}")
 
-    def add_graph(self, graph: str, nquads: str) -> None:
-        """Add one record graph: N-Quads whose lines all end with `` <graph> .``."""
+    def add_graph(self, graph: str, nquads: str | Quads) -> None:
+        """Add one record graph: N-Quads whose lines all end with `` <graph> .``, or the mapper's statements."""
+        if isinstance(nquads, Quads):
+            self._index(graph, _RECORD_LINE.findall(nquads.statements()))
+            return
         lines = nquads.count("\n")
         tail = f" <{graph}> .\n"  # a literal holds no line break: this is found at line ends only
         rows = _RECORD_LINE.findall(nquads.replace(tail, "\n")) if nquads.count(tail) == lines else ()
@@ -634,7 +638,7 @@ def validate_graph(data: Graph, graph: str = "") -> list[Finding]:
     return findings
 
 
-def _pyshacl_records(graphs: dict[str, str]) -> list[Finding]:
+def _pyshacl_records(graphs: dict[str, str | Quads]) -> list[Finding]:
     """One pySHACL run over the union of the record graphs; results go to the graph holding their focus node.
 
     Records of different trials share no node but MeSH descriptors, so this
@@ -644,7 +648,7 @@ def _pyshacl_records(graphs: dict[str, str]) -> list[Finding]:
     owner: dict[str, str] = {}
     with _quiet_rdflib():
         for graph, nquads in graphs.items():
-            triples = nquads.replace(f" <{graph}> .\n", " .\n")
+            triples = nquads.ntriples() if isinstance(nquads, Quads) else nquads.replace(f" <{graph}> .\n", " .\n")
             data.parse(data=triples, format="nt")
             for line in triples.splitlines():
                 owner.setdefault(line[1:line.index(">")], graph)
@@ -654,8 +658,8 @@ def _pyshacl_records(graphs: dict[str, str]) -> list[Finding]:
 
 # -- the API ----------------------------------------------------------------------
 
-def validate_records(graphs: dict[str, str], engine: str = "compiled") -> dict[str, list[Finding]]:
-    """Validate many record graphs: ``{graph IRI: N-Quads of that graph}`` -> ``{graph IRI: findings}``."""
+def validate_records(graphs: dict[str, str | Quads], engine: str = "compiled") -> dict[str, list[Finding]]:
+    """Validate many record graphs: ``{graph IRI: N-Quads of that graph, or its Quads}`` -> ``{graph IRI: findings}``."""
     if engine == "compiled":
         with _no_gc():
             data = _Data()
