@@ -240,6 +240,7 @@ class _Build:
         while self.mapping:
             self.collect(*self.mapping.popleft())
         self._written()
+        self.store.checkpoint()
 
     def close(self) -> None:
         """Stop the mapping processes and the store writer (after an error too)."""

@@ -7,8 +7,9 @@ Layout of a store directory::
     journal         graphs being written by an unfinished load (removed when it completes)
 
 Loads use Oxigraph's bulk loader, which is fast but not transactional; the
-journal makes them safe: the graphs of a batch are listed before it is written
-and the list is removed after the data is flushed.  Opening a store with a
+journal makes them safe: the graphs of a batch are added to it before the batch
+is written, and it is removed at a checkpoint, once the data is flushed (every
+``CHECKPOINT`` records and when the build ends).  Opening a store with a
 journal left by a killed build drops those graphs, so they are simply loaded
 again by the next build.
 """
@@ -28,6 +29,8 @@ from .rdf import ONTOLOGY_GRAPH, SPARQL_PROLOGUE, TKG
 from .resources import resource_dir
 
 DEFAULT_STORE = "trialkg-data"
+#: records loaded between checkpoints: a flush per batch leaves many small files for Oxigraph to compact
+CHECKPOINT = 5_000
 
 
 class Store:
@@ -37,6 +40,8 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         self.quarantine_dir = self.path / "quarantine"
+        self._journaled: list[str] = []  # graphs written since the last checkpoint
+        self._loading = False  # a load is under way (or failed half-way: then its journal must stay)
         db = self.path / "oxigraph"
         try:
             if read_only:
@@ -68,13 +73,25 @@ class Store:
         return graphs
 
     def _begin(self, graphs: Iterable[str]) -> None:
-        """Journal the graphs about to be written; durable before any of them is touched."""
+        """Journal the graphs about to be written, with those written since the last checkpoint; durable before
+        any of them is touched."""
+        self._journaled += graphs
         tmp = self.journal.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(graphs) + "\n")
+            handle.write("\n".join(self._journaled) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.journal)
+        self._loading = True
+
+    def checkpoint(self) -> None:
+        """Flush what the loads wrote and drop their journal (kept after a load that failed half-way)."""
+        if self._loading:
+            return
+        self.db.flush()
+        if self._journaled:
+            self.journal.unlink()
+            self._journaled = []
 
     def replace_graphs(self, graphs: dict[str, bytes]) -> None:
         """Replace whole named graphs: ``{graph IRI: N-Quads of that graph, UTF-8}``."""
@@ -86,8 +103,9 @@ class Store:
             if self.db.contains_named_graph(node):
                 self.db.remove_graph(node)
         self.db.bulk_load(b"".join(graphs.values()), format=ox.RdfFormat.N_QUADS)
-        self.db.flush()
-        self.journal.unlink()
+        self._loading = False
+        if len(self._journaled) >= CHECKPOINT:
+            self.checkpoint()
 
     # -- ontology ------------------------------------------------------------
     def load_ontology(self) -> int:
@@ -110,8 +128,8 @@ class Store:
         if self.db.contains_named_graph(graph):
             self.db.remove_graph(graph)
         self.db.extend(quads)
-        self.db.flush()
-        self.journal.unlink()
+        self._loading = False
+        self.checkpoint()
         return len(quads)
 
     # -- reading ---------------------------------------------------------------
@@ -171,7 +189,7 @@ class Store:
 
     def close(self) -> None:
         if not self.read_only:
-            self.db.flush()
+            self.checkpoint()
 
 
 def quarantine_entries(store_path: Path) -> Iterator[tuple[str, list[dict]]]:

@@ -3,6 +3,7 @@ graph an uninterrupted build makes; re-running a finished build changes nothing;
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -11,6 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+from kg import store as store_module
+from kg.store import Store
 
 from .conftest import ROOT, run_cli
 
@@ -26,22 +30,22 @@ def _build(store: Path, corpus: Path) -> subprocess.CompletedProcess:
     return proc
 
 
-def _kill_while_loading(store: Path, corpus: Path, wanted_batches: int, jobs: int = 1) -> None:
-    """Start a build and SIGKILL it while it writes its ``wanted_batches``-th batch (journal present)."""
+def _journaled(journal: Path) -> int:
+    try:
+        return journal.read_text(encoding="utf-8").count("\n")
+    except FileNotFoundError:
+        return 0
+
+
+def _kill_while_loading(store: Path, corpus: Path, wanted_graphs: int, jobs: int = 1) -> None:
+    """Start a build and SIGKILL it once its journal lists ``wanted_graphs`` graphs loaded or being loaded."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(corpus / "ctgov_v2"), "--store", str(store),
                              "--jobs", str(jobs)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    journal, seen, present = store / "journal", 0, False
     deadline = time.monotonic() + 600
     try:
-        while proc.poll() is None and time.monotonic() < deadline:
-            now = journal.exists()
-            if now and not present:
-                seen += 1
-                if seen >= wanted_batches:
-                    break
-            present = now
+        while proc.poll() is None and time.monotonic() < deadline and _journaled(store / "journal") < wanted_graphs:
             time.sleep(0.002)
     finally:
         proc.send_signal(signal.SIGKILL)
@@ -62,7 +66,7 @@ def reference(corpus, tmp_path_factory):
 def test_killed_build_resumes_to_the_same_graph(corpus, reference, tmp_path) -> None:
     store = tmp_path / "s"
     _kill_while_loading(store, corpus, 1)  # during the ontology load or the first batch
-    _kill_while_loading(store, corpus, 3, jobs=2)  # a later batch, with earlier ones loaded, mapped in 2 processes
+    _kill_while_loading(store, corpus, 301, jobs=2)  # a later batch, with earlier ones loaded, mapped in 2 processes
     resumed = _build(store, corpus)
     assert not (store / "journal").exists()
     assert "1099 records read" in resumed.stdout
@@ -83,3 +87,26 @@ def test_corpus_conforms(reference) -> None:
     assert groups and all(" / " in g and " results in " in g for g in groups)
     assert "Warning  ClinicalTrialShape / outcome: " in proc.stdout
     assert "  The record lists no outcome measure.  [" in proc.stdout
+
+
+def test_journal_lists_the_graphs_loaded_since_the_last_checkpoint(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(store_module, "CHECKPOINT", 2)
+    names = [f"https://example.org/g{i}" for i in range(3)]
+    journal = tmp_path / "s" / "journal"
+    store = Store(tmp_path / "s")
+    for name in names:
+        store.replace_graphs({name: f"<{name}> <{name}> <{name}> <{name}> .\n".encode()})
+        if name == names[0]:
+            assert journal.read_text(encoding="utf-8").split() == names[:1]
+        elif name == names[1]:
+            assert not journal.exists()  # two graphs since the last checkpoint: flushed, journal dropped
+    assert journal.read_text(encoding="utf-8").split() == names[2:]
+    del store  # as a killed build leaves it: the third graph is loaded, but not yet checkpointed
+    gc.collect()
+    reopened = Store(tmp_path / "s")
+    assert not journal.exists()
+    assert sorted(g.value for g in reopened.db.named_graphs()) == names[:2]
+    reopened.replace_graphs({names[2]: f"<{names[2]}> <{names[2]}> <{names[2]}> <{names[2]}> .\n".encode()})
+    reopened.close()
+    assert not journal.exists()
+    assert sorted(g.value for g in Store(tmp_path / "s", read_only=True).db.named_graphs()) == names
