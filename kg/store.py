@@ -4,7 +4,7 @@ Layout of a store directory::
 
     oxigraph/       the database; one named graph per source record, one for the ontology
     quarantine/     one folder per record that could not be loaded: the raw bytes + reasons.json
-    journal         graphs being written by an unfinished load (removed when it completes)
+    journal         graphs loaded since the last checkpoint, or being loaded (removed at the checkpoint)
 
 Loads use Oxigraph's bulk loader, which is fast but not transactional; the
 journal makes them safe: the graphs of a batch are added to it before the batch
