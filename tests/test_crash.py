@@ -109,4 +109,4 @@ def test_journal_lists_the_graphs_loaded_since_the_last_checkpoint(tmp_path, mon
     reopened.replace_graphs({names[2]: f"<{names[2]}> <{names[2]}> <{names[2]}> <{names[2]}> .\n".encode()})
     reopened.close()
     assert not journal.exists()
-    assert sorted(g.value for g in Store(tmp_path / "s", read_only=True).db.named_graphs()) == names
+    assert sorted(g.value for g in reopened.db.named_graphs()) == names
