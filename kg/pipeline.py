@@ -118,7 +118,7 @@ def _map_batch(items: list[tuple[str, Trial, str, str]], base: str) -> list[tupl
         quads.text(graph, TKG + "contentHash", digest)
         done.append((graph, quads, len(trial.issues), ""))
     findings = validate_records({graph: quads for graph, quads, _, error in done if not error})
-    return [(graph, quads.serialize().encode() if quads else b"", issues, findings.get(graph, []), error)
+    return [(graph, b"" if quads is None else quads.serialize().encode(), issues, findings.get(graph, []), error)
             for graph, quads, issues, error in done]
 
 
@@ -151,7 +151,9 @@ class _Build:
             self.pool = context.Pool(self.jobs, initializer=_warm)
         # the store loads in a thread (Oxigraph releases the GIL) while the next batch is mapped
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="trialkg-store")
-        self.writing: tuple[Future, list[str]] | None = None
+        self.writing: tuple[Future, list[tuple[str, str]]] | None = None
+        # (key, graph) of records loaded but not yet durable: their quarantine entries wait for a checkpoint
+        self.unreleased: list[tuple[str, str]] = []
 
     def quarantine(self, raw: RawRecord, reasons: list[dict]) -> None:
         if self.strict:
@@ -240,7 +242,8 @@ class _Build:
         while self.mapping:
             self.collect(*self.mapping.popleft())
         self._written()
-        self.store.checkpoint()
+        if self.store.checkpoint():
+            self._release_loaded()
 
     def close(self) -> None:
         """Stop the mapping processes and the store writer (after an error too)."""
@@ -276,17 +279,25 @@ class _Build:
             self.seen[graph] = (seen[0], "loaded", seen[2])
         self.report.loaded += len(loaded)
         self._written()
-        keys = [_key(batch[graph][0]) for graph in loaded]
+        keys = [(_key(batch[graph][0]), graph) for graph in loaded]
         self.writing = (self.writer.submit(self.store.replace_graphs, loaded), keys)
 
     def _written(self) -> None:
-        """Wait for the store write under way; release its records from quarantine once their data is in."""
+        """Wait for the store write under way; release records from quarantine once their data is durable
+        (at a store checkpoint)."""
         if self.writing is not None:
             future, keys = self.writing
             self.writing = None
-            future.result()
-            for key in keys:
+            durable = future.result()
+            self.unreleased += keys
+            if durable:
+                self._release_loaded()
+
+    def _release_loaded(self) -> None:
+        for key, graph in self.unreleased:
+            if graph in self.seen:  # not if a newer version of the record has been quarantined since
                 self._release(key)
+        self.unreleased = []
 
     def release_fixed(self) -> None:
         """Release quarantined records of the sources read again that this build did not find bad."""

@@ -84,19 +84,22 @@ class Store:
         os.replace(tmp, self.journal)
         self._loading = True
 
-    def checkpoint(self) -> None:
-        """Flush what the loads wrote and drop their journal (kept after a load that failed half-way)."""
+    def checkpoint(self) -> bool:
+        """Flush what the loads wrote and drop their journal (kept after a load that failed half-way); return
+        whether every load so far is durable."""
         if self._loading:
-            return
+            return False
         self.db.flush()
         if self._journaled:
             self.journal.unlink()
             self._journaled = []
+        return True
 
-    def replace_graphs(self, graphs: dict[str, bytes]) -> None:
-        """Replace whole named graphs: ``{graph IRI: N-Quads of that graph, UTF-8}``."""
+    def replace_graphs(self, graphs: dict[str, bytes]) -> bool:
+        """Replace whole named graphs: ``{graph IRI: N-Quads of that graph, UTF-8}``; return whether this
+        load ended at a checkpoint (so it and every load before it are durable)."""
         if not graphs:
-            return
+            return False
         self._begin(graphs)
         for graph in graphs:
             node = ox.NamedNode(graph)
@@ -104,8 +107,7 @@ class Store:
                 self.db.remove_graph(node)
         self.db.bulk_load(b"".join(graphs.values()), format=ox.RdfFormat.N_QUADS)
         self._loading = False
-        if len(self._journaled) >= CHECKPOINT:
-            self.checkpoint()
+        return len(self._journaled) >= CHECKPOINT and self.checkpoint()
 
     # -- ontology ------------------------------------------------------------
     def load_ontology(self) -> int:

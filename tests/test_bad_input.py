@@ -20,6 +20,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.pipeline import BATCH
+
 from .conftest import run_cli
 
 TKG = "https://w3id.org/trialkg/ontology#"
@@ -428,3 +430,18 @@ def test_rebuilding_a_finished_build_changes_nothing(tmp_path) -> None:
     assert sorted(map(str, ox.Store.read_only(str(store / "oxigraph")))) == before
     assert not (store / "journal").exists()
     os.sync()
+
+
+def test_a_bad_newer_version_stays_quarantined_after_its_older_version_loaded(tmp_path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(dumps(study("NCT10000111", "Older", "2023-01-01")))
+    for i in range(BATCH):  # the older version's batch is loaded before the newer version is read
+        (folder / f"f{i:03d}.json").write_bytes(dumps(study(f"NCT2{i:07d}")))
+    newer = study("NCT10000111", "Newer", "2024-01-01")
+    newer["protocolSection"]["statusModule"]["primaryCompletionDateStruct"] = {"date": "2019-01"}
+    (folder / "z.json").write_bytes(dumps(newer))
+    build = Build(tmp_path / "s", str(folder))
+    build.adds_up()
+    assert build.counts["quarantined"] == 1
+    assert build.reason("NCT10000111")["message"] == "The primary completion date is before the start date."
