@@ -183,29 +183,32 @@ def bench_store_floor(name: str, source: Path, work: Path) -> dict:
     folder = work / "store-floor"
     shutil.rmtree(folder, ignore_errors=True)
     store = ox.Store(str(folder))
+
+    def batches():
+        batch = []
+        for raw in read_records([source], "ctgov-json"):
+            batch.append(record_quads(raw.trial).serialize())
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
     records = quads = 0
     seconds = 0.0
-    batch: list[str] = []
-    raws = read_records([source], "ctgov-json")
-    while True:
-        raw = next(raws, None)
-        if raw is not None:
-            batch.append(record_quads(raw.trial).serialize())
-        if batch and (raw is None or len(batch) == BATCH):
-            data = "".join(batch).encode()
-            records, quads, batch = records + len(batch), quads + data.count(b"\n"), []
-            start = time.perf_counter()
-            store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-            seconds += time.perf_counter() - start
-        if raw is None:
-            break
+    for batch in batches():
+        data = "".join(batch).encode()
+        start = time.perf_counter()
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        seconds += time.perf_counter() - start
+        records, quads = records + len(batch), quads + data.count(b"\n")
     start = time.perf_counter()
     store.flush()
     seconds += time.perf_counter() - start
     del store
     shutil.rmtree(folder)
-    return record("store-floor" if name == "corpus" else f"store-floor-{name}", records=records, quads=quads, seconds=round(seconds, 2),
-                  quads_per_s=round(quads / seconds), records_per_s=round(records / seconds))
+    return record("store-floor" if name == "corpus" else f"store-floor-{name}", records=records, quads=quads,
+                  seconds=round(seconds, 2), quads_per_s=round(quads / seconds), records_per_s=round(records / seconds))
 
 
 # -- end to end, queries, export ---------------------------------------------------------------------------------------
